@@ -1,0 +1,2 @@
+export { CodedError, isRetriable } from "./coded-error.ts";
+export { backoffDelay, retry, sleep, waitFor, type RetryOptions } from "./retry.ts";

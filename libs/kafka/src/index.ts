@@ -1,0 +1,19 @@
+export type {
+  Admin,
+  BatchContext,
+  BatchHandler,
+  Bytes,
+  ConsumedMessage,
+  Consumer,
+  ConsumerOptions,
+  KafkaClient,
+  MessageBatch,
+  PartitionOffsets,
+  ProducedMessage,
+  Producer,
+  ProducerOptions,
+  TopicMessages,
+  TopicSpec,
+} from "./kafka-client.ts";
+export { kafkajsClient, type KafkaJsConfig } from "./kafkajs-client.ts";
+export { APP_NAME_PATTERN, topicPattern, topicsFor, type AppTopics } from "./topic-names.ts";

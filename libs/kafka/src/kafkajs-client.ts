@@ -1,0 +1,195 @@
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Consumer as KafkaJsConsumer,
+  type IHeaders,
+  type KafkaMessage,
+  type LogEntry,
+} from "kafkajs";
+import type {
+  Admin,
+  BatchHandler,
+  ConsumedMessage,
+  Consumer,
+  ConsumerOptions,
+  KafkaClient,
+  Producer,
+  ProducerOptions,
+  TopicSpec,
+} from "./kafka-client.ts";
+
+export interface KafkaJsConfig {
+  brokers: string[];
+  clientId: string;
+  /** Receives the client's own log lines at warn level and above (default: dropped). */
+  log?: (level: "error" | "warn" | "info" | "debug", message: string, extra: Record<string, unknown>) => void;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Retries of a failed request or connection before an error surfaces (kafkajs default 5). */
+  retries?: number;
+}
+
+/**
+ * The KafkaClient on kafkajs.
+ *
+ * @example
+ * const kafka = kafkajsClient({ brokers: ["127.0.0.1:9092"], clientId: "event-sink" });
+ * const producer = await kafka.producer();
+ * await producer.send([{ topic: "raw.acme", messages: [{ key: "u1", value: "{}" }] }]);
+ */
+export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
+  const kafka = new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: config.connectionTimeoutMs ?? 3_000,
+    requestTimeout: config.requestTimeoutMs ?? 30_000,
+    retry: { retries: config.retries ?? 5 },
+    logLevel: config.log ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => forwardLog(config.log, entry),
+  });
+
+  return {
+    async producer(options: ProducerOptions = {}): Promise<Producer> {
+      const producer = kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      const acks = options.acksAll === false ? 1 : -1;
+      const compression = options.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
+      return {
+        async send(batches) {
+          const topicMessages = batches.map(({ topic, messages }) => ({
+            topic,
+            messages: messages.map((m) => (m.timestamp === undefined ? { ...m, timestamp: undefined } : { ...m, timestamp: String(m.timestamp) })),
+          }));
+          await producer.sendBatch({ topicMessages, acks, compression });
+        },
+        close: () => producer.disconnect(),
+      };
+    },
+
+    async consumer(options: ConsumerOptions): Promise<Consumer> {
+      const consumer = kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+        allowAutoTopicCreation: false,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+      return {
+        run: (handler) => runBatches(consumer, handler),
+        close: () => consumer.disconnect(),
+      };
+    },
+
+    async admin(): Promise<Admin> {
+      const admin = kafka.admin();
+      await admin.connect();
+      return {
+        async createTopics(topics: TopicSpec[]) {
+          const existing = new Set(await admin.listTopics());
+          const missing = topics.filter((t) => !existing.has(t.name));
+          if (missing.length === 0) return [];
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((t) => ({
+              topic: t.name,
+              numPartitions: t.partitions,
+              replicationFactor: t.replicationFactor ?? 1,
+              configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+            })),
+          });
+          return missing.map((t) => t.name);
+        },
+        async deleteTopics(names) {
+          if (names.length > 0) await admin.deleteTopics({ topics: names });
+        },
+        listTopics: () => admin.listTopics(),
+        async partitionCounts(names) {
+          const { topics } = await admin.fetchTopicMetadata({ topics: names });
+          return new Map(topics.map((t) => [t.name, t.partitions.length]));
+        },
+        async createPartitions(topic, count) {
+          await admin.createPartitions({ topicPartitions: [{ topic, count }] });
+        },
+        async topicOffsets(topic) {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          return offsets
+            .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+            .sort((a, b) => a.partition - b.partition);
+        },
+        async groupOffsets(groupId, topic) {
+          const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          return new Map((result?.partitions ?? []).map((p) => [p.partition, p.offset]));
+        },
+        async deleteGroups(groupIds) {
+          if (groupIds.length > 0) await admin.deleteGroups(groupIds);
+        },
+        async brokers() {
+          const cluster = await admin.describeCluster();
+          return cluster.brokers.map((b) => b.nodeId);
+        },
+        close: () => admin.disconnect(),
+      };
+    },
+  };
+}
+
+async function runBatches(consumer: KafkaJsConsumer, handler: BatchHandler): Promise<void> {
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      const last = batch.messages.at(-1);
+      if (!last) return;
+      const messages = batch.messages.map((m) => toConsumed(batch.topic, batch.partition, m));
+      await handler(
+        { topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark },
+        { heartbeat, isRunning: () => isRunning() && !isStale() },
+      );
+      resolveOffset(last.offset);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+      ]);
+    },
+  });
+}
+
+function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: toHeaders(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function toHeaders(headers: IHeaders | undefined): Record<string, Buffer | undefined> {
+  const out: Record<string, Buffer | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    out[name] = first === undefined ? undefined : Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return out;
+}
+
+function forwardLog(log: KafkaJsConfig["log"], entry: LogEntry): void {
+  if (!log) return;
+  const { message, ...extra } = entry.log;
+  const level =
+    entry.level === KafkaLogLevel.ERROR
+      ? "error"
+      : entry.level === KafkaLogLevel.WARN
+        ? "warn"
+        : entry.level === KafkaLogLevel.INFO
+          ? "info"
+          : "debug";
+  log(level, message, { namespace: entry.namespace, ...extra });
+}

@@ -1,0 +1,1 @@
+export { createKysely, createPool, quoteIdent, withDatabase } from "./pool.ts";

@@ -1,17 +1,22 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
+  UploadPartCommand,
+  type CompletedPart,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
-import type { Readable } from "node:stream";
-import type { ObjectInfo, ObjectStore } from "./object-store.ts";
+import { Readable } from "node:stream";
+import type { ObjectInfo, ObjectStore, PutOptions } from "./object-store.ts";
 
 export interface S3Config {
   /** e.g. http://127.0.0.1:9090 for a local server; omit for AWS. */
@@ -47,23 +52,7 @@ export function s3Client(config: S3Config): S3Client {
 export function s3ObjectStore(client: S3Client, bucket: string): ObjectStore {
   const store: ObjectStore = {
     bucket,
-    async put(key, body, options = {}) {
-      const upload = new Upload({
-        client,
-        partSize: options.partSizeBytes ?? 8 * 1024 * 1024,
-        queueSize: 2,
-        leavePartsOnError: false,
-        params: {
-          Bucket: bucket,
-          Key: key,
-          Body: body,
-          ContentType: options.contentType,
-          ContentEncoding: options.contentEncoding,
-          Metadata: options.metadata,
-        },
-      });
-      await upload.done();
-    },
+    put: (key, body, options = {}) => putObject(client, bucket, key, body, options),
     async getStream(key) {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -111,6 +100,77 @@ export function s3ObjectStore(client: S3Client, bucket: string): ObjectStore {
     },
   };
   return store;
+}
+
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+
+/**
+ * A buffer or string goes up in one PutObject; a stream goes up in parts of `partSizeBytes`,
+ * one part in memory at a time, or in one PutObject when it turns out smaller than a part.
+ * The multipart upload is aborted on failure so no orphaned parts are left to pay for.
+ *
+ * Parts are uploaded here rather than with @aws-sdk/lib-storage: lib-storage creates the upload
+ * with a CRC32 checksum type and then needs each part's checksum echoed back, which S3Mock does
+ * not do for checksums sent as headers. The SDK still checksums every part it sends.
+ */
+async function putObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: Buffer | string | Readable,
+  options: PutOptions,
+): Promise<void> {
+  const params = {
+    Bucket: bucket,
+    Key: key,
+    ContentType: options.contentType,
+    ContentEncoding: options.contentEncoding,
+    Metadata: options.metadata,
+  };
+  if (!(body instanceof Readable)) {
+    await client.send(new PutObjectCommand({ ...params, Body: body }));
+    return;
+  }
+  const partSize = Math.max(MIN_PART_BYTES, options.partSizeBytes ?? 8 * 1024 * 1024);
+  const parts: CompletedPart[] = [];
+  let uploadId: string | undefined;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+
+  const uploadPart = async (part: Buffer) => {
+    uploadId ??= (await client.send(new CreateMultipartUploadCommand(params))).UploadId;
+    const PartNumber = parts.length + 1;
+    const out = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: part }));
+    parts.push({ PartNumber, ETag: out.ETag });
+  };
+
+  try {
+    for await (const chunk of body) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      if (pendingBytes >= partSize) {
+        const whole = Buffer.concat(pending, pendingBytes);
+        await uploadPart(whole.subarray(0, partSize));
+        pending = [whole.subarray(partSize)];
+        pendingBytes = whole.length - partSize;
+      }
+    }
+    const rest = Buffer.concat(pending, pendingBytes);
+    if (uploadId === undefined) {
+      await client.send(new PutObjectCommand({ ...params, Body: rest }));
+      return;
+    }
+    if (rest.length > 0) await uploadPart(rest);
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+    );
+  } catch (error) {
+    if (uploadId !== undefined) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    }
+    throw error;
+  }
 }
 
 /** Creates the bucket unless it exists. */

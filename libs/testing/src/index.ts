@@ -1,0 +1,1 @@
+export { test, uniqueId, type BucketFixture, type IsolatedDatabase, type KafkaFixture, type StackFixtures } from "./fixtures.ts";

@@ -1,0 +1,78 @@
+// `npm test`: lint, typecheck and unit tests while the stack starts, then the integration tests
+// against the real Kafka, Postgres and S3 server; stops whatever it started.
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { createStack, readStackEnv } from "@schematizer/stack";
+import { runStep } from "./run-step.ts";
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+const env = readStackEnv();
+const reports = path.join(env.STACK_DIR, "reports");
+mkdirSync(reports, { recursive: true });
+const stack = createStack(env);
+const results: { step: string; ok: boolean }[] = [];
+const t0 = performance.now();
+
+const stackUp = stack.up((line) => console.log(`[stack] ${line}`)).then(
+  (started) => ({ started, error: undefined }),
+  (error: unknown) => ({ started: [] as string[], error }),
+);
+
+const vitest = (project: string) => [
+  "vitest",
+  "run",
+  "--project",
+  project,
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${path.join(reports, `${project}.json`)}`,
+];
+
+for (const [step, command, args] of [
+  ["lint", "npx", ["eslint", "--max-warnings", "0", "."]],
+  ["typecheck", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]],
+  ["unit", "npx", vitest("unit")],
+] as const) {
+  console.log(`\n=== ${step}`);
+  results.push({ step, ok: (await runStep(command, [...args])) === 0 });
+}
+
+const { started, error } = await stackUp;
+console.log("\n=== integration");
+if (error) {
+  console.error(`[stack] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  results.push({ step: "integration", ok: false });
+} else {
+  for (const s of await stack.status()) console.log(`[stack] ${s.name} at ${s.endpoint}${s.external ? " (external)" : ""}`);
+  results.push({ step: "integration", ok: (await runStep("npx", vitest("integration"))) === 0 });
+}
+if (started.length > 0) {
+  console.log(`[stack] stopped ${(await stack.down(started)).join(", ")} (started by this run)`);
+}
+
+const counts = ["unit", "integration"].map(readCounts).reduce(
+  (a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped }),
+  { passed: 0, failed: 0, skipped: 0 },
+);
+console.log(`\n${results.map((r) => `${r.step} ${r.ok ? "ok" : "FAILED"}`).join(", ")} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);
+
+function readCounts(project: string): Counts {
+  try {
+    const report = JSON.parse(readFileSync(path.join(reports, `${project}.json`), "utf8")) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    };
+    return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+  } catch {
+    return { passed: 0, failed: 0, skipped: 0 };
+  }
+}

@@ -1,0 +1,346 @@
+/**
+ * Coercion: one event as a row of one schema version, in a single pass over the body.
+ *
+ * This is the per-event hot path. The schema's source paths are compiled once per version into a
+ * trie walked in step with the body, so a body that fits costs one lookup and one type check
+ * per leaf, with no path strings built. Whatever has no place in its column — an unknown path,
+ * a value of a wider type, text over the size limit or not storable, the loser of a name
+ * collision — goes to `_sz_unmapped` with its path and a reason: nothing is dropped. The caller
+ * learns whether merging the body into the schema would give those values a place.
+ */
+import type { Event } from "./envelope.ts";
+import { stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import { columnName } from "./naming.ts";
+import { comparePaths, DECIMAL_DIGITS } from "./observe.ts";
+import { SYSTEM_COLUMNS, SYSTEM_COLUMN_COUNT, type TableSchema } from "./schema.ts";
+import { isStorableText, utf8LongerThan } from "./text.ts";
+import { dateToMicros, parseDate, parseTimestamp, type EpochMicros } from "./time.ts";
+import {
+  REDSHIFT_VARCHAR_MAX,
+  T_BIGINT,
+  T_BOOLEAN,
+  T_DATE,
+  T_DECIMAL,
+  T_DOUBLE,
+  T_JSON,
+  T_TIMESTAMPTZ,
+  T_VARCHAR,
+  typeCode,
+} from "./type-lattice.ts";
+
+/**
+ * One cell: `null`; `boolean`; `number` for bigint and double columns, for date columns (days
+ * since 1970-01-01) and for timestamptz columns (epoch microseconds, `bigint` when beyond 2^53);
+ * `bigint` for decimal columns; `string` for varchar and json (JSON text) columns.
+ */
+export type CellValue = null | boolean | number | bigint | string;
+
+/** A row: one cell per column of the schema version, in column order. */
+export interface Row {
+  readonly version: number;
+  readonly values: CellValue[];
+}
+
+/** What the envelope does not say about a row. */
+export interface RowMeta {
+  /** The idempotency key: the event's `id`, or the one the front door generated. */
+  readonly id: string;
+  /** When the front door accepted the event. */
+  readonly receivedAt: EpochMicros;
+}
+
+/** Why a body value is in `_sz_unmapped`. */
+export type UnmappedReason =
+  | "no_column"
+  | "column_cap"
+  | "type_mismatch"
+  | "too_long"
+  | "invalid_text"
+  | "name_collision";
+
+/** One entry of `_sz_unmapped`. */
+export interface UnmappedValue {
+  readonly path: readonly string[];
+  readonly reason: UnmappedReason;
+  readonly value: JsonValue;
+}
+
+export interface CoerceResult {
+  readonly row: Row;
+  /**
+   * Some value went to `_sz_unmapped` only because this version lacks its column or is too
+   * narrow for it: merge the observed body, then coerce against the new version.
+   */
+  readonly needsMerge: boolean;
+  /** How many body values went to `_sz_unmapped`. */
+  readonly unmapped: number;
+}
+
+/**
+ * Encodes an event as a row of a schema version.
+ *
+ * @example
+ * ```ts
+ * const { row, needsMerge } = coerce(schema, event, { id: "e1", receivedAt: 1420072292000000 });
+ * if (needsMerge) {
+ *   const next = mergeSchema(schema, observe(event.body));
+ *   // …store next.schema in the registry, then coerce against it
+ * }
+ * ```
+ */
+export function coerce(
+  schema: TableSchema,
+  event: Event,
+  meta: RowMeta,
+  limits: Pick<Limits, "maxColumns"> = DEFAULT_LIMITS,
+): CoerceResult {
+  return compile(schema).run(event, meta, limits.maxColumns);
+}
+
+/**
+ * The `_sz_unmapped` entries of a row, parsed back.
+ *
+ * @example
+ * ```ts
+ * unmappedOf(schema, row); // [{ path: ["bio"], reason: "too_long", value: "…" }]
+ * ```
+ */
+export function unmappedOf(schema: TableSchema, row: Row): UnmappedValue[] {
+  const index = schema.columns.findIndex((c) => c.name === SYSTEM_COLUMNS.unmapped);
+  const text = row.values[index];
+  return typeof text === "string" ? (JSON.parse(text) as UnmappedValue[]) : [];
+}
+
+interface PathNode {
+  /** Column of the value at this path, or −1 when the path only leads to deeper columns. */
+  col: number;
+  /** Position of this path among its column's sources; the smallest present one wins. */
+  rank: number;
+  children: Map<string, PathNode> | undefined;
+}
+
+interface Claim {
+  rank: number;
+  path: string[];
+  value: JsonValue;
+}
+
+const cache = new WeakMap<TableSchema, Compiled>();
+
+function compile(schema: TableSchema): Compiled {
+  let compiled = cache.get(schema);
+  if (compiled === undefined) {
+    compiled = new Compiled(schema);
+    cache.set(schema, compiled);
+  }
+  return compiled;
+}
+
+const DECIMAL_MAX = 10n ** BigInt(DECIMAL_DIGITS);
+/** A JSON text that may hold an escape jsonb refuses (NUL, lone surrogate); confirmed by a walk. */
+const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+
+class Compiled {
+  private readonly root: PathNode = { col: -1, rank: 0, children: undefined };
+  private readonly types: Uint8Array;
+  /** Declared byte size of textual columns; 0 when unbounded (Postgres). */
+  private readonly maxBytes: Int32Array;
+  private readonly shared: Uint8Array;
+  private readonly names: Set<string>;
+  private readonly ncols: number;
+  private readonly version: number;
+  private readonly unmappedAt: number;
+
+  // Per-event state; a Compiled is used by one coerce call at a time.
+  private values: CellValue[] = [];
+  private unmapped: UnmappedValue[] | undefined;
+  private claims: Map<number, Claim> | undefined;
+  private needsMerge = false;
+  private atCap = false;
+  private readonly path: string[] = [];
+
+  constructor(private readonly schema: TableSchema) {
+    const columns = schema.columns;
+    this.ncols = columns.length;
+    this.version = schema.version;
+    this.types = new Uint8Array(this.ncols);
+    this.maxBytes = new Int32Array(this.ncols);
+    this.shared = new Uint8Array(this.ncols);
+    this.names = new Set(columns.map((c) => c.name));
+    const order = Object.values(SYSTEM_COLUMNS);
+    for (let i = 0; i < SYSTEM_COLUMN_COUNT; i++) {
+      if (columns[i]?.name !== order[i]) throw new Error(`schema ${schema.table} v${schema.version}: system columns out of place`);
+    }
+    this.unmappedAt = order.indexOf(SYSTEM_COLUMNS.unmapped);
+    columns.forEach((column, col) => {
+      this.types[col] = typeCode(column.type);
+      this.maxBytes[col] = column.maxBytes ?? 0;
+      this.shared[col] = column.sources.length > 1 ? 1 : 0;
+      column.sources.forEach((source, rank) => {
+        let node = this.root;
+        for (const key of source) {
+          node.children ??= new Map();
+          let next = node.children.get(key);
+          if (next === undefined) {
+            next = { col: -1, rank: 0, children: undefined };
+            node.children.set(key, next);
+          }
+          node = next;
+        }
+        node.col = col;
+        node.rank = rank;
+      });
+    });
+  }
+
+  run(event: Event, meta: RowMeta, maxColumns: number): CoerceResult {
+    const values: CellValue[] = new Array<CellValue>(this.ncols).fill(null);
+    this.values = values;
+    this.unmapped = undefined;
+    this.claims = undefined;
+    this.needsMerge = false;
+    this.atCap = this.ncols >= maxColumns;
+    this.path.length = 0;
+
+    this.walk(event.body, this.root);
+
+    values[0] = meta.id;
+    values[1] = event.ts;
+    values[2] = event.enid ?? null;
+    values[3] = meta.receivedAt;
+    values[4] = this.version;
+    // Assigned by the walk; the cast undoes the narrowing from the reset above.
+    const unmapped = this.unmapped as UnmappedValue[] | undefined;
+    if (unmapped !== undefined) {
+      // Path order, so the column does not depend on the order of keys in the body.
+      if (unmapped.length > 1) unmapped.sort((a, b) => comparePaths(a.path, b.path));
+      values[this.unmappedAt] = stringifyJson(unmapped as unknown as JsonValue);
+    }
+    return {
+      row: { version: this.version, values },
+      needsMerge: this.needsMerge,
+      unmapped: unmapped === undefined ? 0 : unmapped.length,
+    };
+  }
+
+  private walk(obj: JsonObject, node: PathNode | undefined): void {
+    const children = node?.children;
+    for (const key in obj) {
+      const value = obj[key] as JsonValue;
+      if (value === null) continue;
+      const child = children?.get(key);
+      if (typeof value === "object" && !Array.isArray(value)) {
+        this.path.push(key);
+        this.walk(value, child);
+        this.path.pop();
+        continue;
+      }
+      if (child === undefined || child.col < 0) {
+        this.unknown(key, value);
+        continue;
+      }
+      const col = child.col;
+      const cell = this.convert(value, col, key);
+      if (cell === undefined) continue;
+      if (this.shared[col] === 1) this.claim(col, child.rank, key, value, cell);
+      else this.values[col] = cell;
+    }
+  }
+
+  /** The cell for a value, or `undefined` after recording why it has no place. */
+  private convert(value: JsonValue, col: number, key: string): CellValue | undefined {
+    const type = this.types[col];
+    switch (typeof value) {
+      case "boolean":
+        if (type === T_BOOLEAN) return value;
+        if (type === T_VARCHAR) return value ? "true" : "false";
+        break;
+      case "number":
+        if (type === T_BIGINT) {
+          if (Number.isSafeInteger(value)) return value;
+        } else if (type === T_DOUBLE) {
+          if (Number.isFinite(value)) return value;
+        } else if (type === T_DECIMAL) {
+          if (Number.isSafeInteger(value)) return BigInt(value);
+        } else if (type === T_VARCHAR) {
+          return String(value);
+        }
+        break;
+      case "bigint":
+        if (type === T_DECIMAL) {
+          if (value < DECIMAL_MAX && value > -DECIMAL_MAX) return value;
+        } else if (type === T_VARCHAR) {
+          return this.text(value.toString(), col, key, value);
+        }
+        break;
+      case "string":
+        if (type === T_VARCHAR) {
+          if (!isStorableText(value)) return this.reject(key, value, "invalid_text", false);
+          return this.text(value, col, key, value);
+        }
+        if (type === T_TIMESTAMPTZ) {
+          const micros = parseTimestamp(value);
+          if (micros !== undefined) return micros;
+          const days = parseDate(value);
+          if (days !== undefined) return dateToMicros(days);
+        } else if (type === T_DATE) {
+          const days = parseDate(value);
+          if (days !== undefined) return days;
+        }
+        break;
+      case "object":
+        if (type === T_JSON || type === T_VARCHAR) {
+          const text = stringifyJson(value);
+          if (SUSPECT_ESCAPE.test(text) && !storableJson(value)) return this.reject(key, value, "invalid_text", false);
+          return this.text(text, col, key, value);
+        }
+        break;
+    }
+    return this.reject(key, value, "type_mismatch", true);
+  }
+
+  private text(text: string, col: number, key: string, value: JsonValue): string | undefined {
+    const max = this.maxBytes[col] as number;
+    if (max === 0 || !utf8LongerThan(text, max)) return text;
+    // Below Redshift's maximum, the next version's column is simply wider.
+    return this.reject(key, value, "too_long", max < REDSHIFT_VARCHAR_MAX);
+  }
+
+  private reject(key: string, value: JsonValue, reason: UnmappedReason, mergeable: boolean): undefined {
+    if (mergeable) this.needsMerge = true;
+    (this.unmapped ??= []).push({ path: [...this.path, key], reason, value });
+    return undefined;
+  }
+
+  private unknown(key: string, value: JsonValue): void {
+    if (!this.atCap) {
+      this.reject(key, value, "no_column", true);
+      return;
+    }
+    // At the cap only a new spelling of an existing column can still be merged in.
+    const existing = this.names.has(columnName([...this.path, key], this.schema.dialect));
+    this.reject(key, value, existing ? "no_column" : "column_cap", existing);
+  }
+
+  private claim(col: number, rank: number, key: string, value: JsonValue, cell: CellValue): void {
+    const claims = (this.claims ??= new Map());
+    const held = claims.get(col);
+    const path = [...this.path, key];
+    if (held === undefined || rank < held.rank) {
+      if (held !== undefined) (this.unmapped ??= []).push({ path: held.path, reason: "name_collision", value: held.value });
+      claims.set(col, { rank, path, value });
+      this.values[col] = cell;
+    } else {
+      (this.unmapped ??= []).push({ path, reason: "name_collision", value });
+    }
+  }
+
+}
+
+function storableJson(value: JsonValue): boolean {
+  if (typeof value === "string") return isStorableText(value);
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.every(storableJson);
+  return Object.keys(value).every((k) => isStorableText(k) && storableJson(value[k] as JsonValue));
+}

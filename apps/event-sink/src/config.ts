@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { parseEnv } from "@schematizer/config";
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** event-sink's configuration, from the environment; documented in the README. */
+export const sinkConfigSchema = z.object({
+  /** Port the HTTP server listens on. */
+  SINK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  SINK_HOST: z.string().default("0.0.0.0"),
+  /** Kafka brokers, host:port,… */
+  KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  /** Prefix of every topic name: lets environments share a cluster. */
+  TOPIC_PREFIX: z.string().default(""),
+  /** The registry's Postgres, where apps and their write keys live. */
+  DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
+  /** Postgres schema holding the registry's tables. */
+  REGISTRY_SCHEMA: z.string().default("registry"),
+  /** Largest request body after decompression, in bytes. */
+  SINK_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024),
+  /** Largest single event, in bytes of JSON text. */
+  SINK_MAX_EVENT_BYTES: positiveInt(1024 * 1024),
+  /** Deepest nesting of objects and arrays in an event body. */
+  SINK_MAX_DEPTH: positiveInt(32),
+  /** Time for Kafka to acknowledge a request's events before answering 503. */
+  SINK_PRODUCE_TIMEOUT_MS: positiveInt(10_000),
+  /** How long a write-key verdict is cached; a rotated key stops working within this time. */
+  SINK_AUTH_CACHE_MS: positiveInt(10_000),
+  /** Compression of produced batches. */
+  SINK_COMPRESSION: z.enum(["none", "gzip"]).default("none"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+});
+
+export type SinkConfig = z.output<typeof sinkConfigSchema>;
+
+export function readSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig {
+  return parseEnv(sinkConfigSchema, env);
+}

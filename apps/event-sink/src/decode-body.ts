@@ -1,0 +1,61 @@
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
+import { SinkError } from "./sink-errors.ts";
+import { splitJsonBody, splitNdjsonBody } from "./split-events.ts";
+
+const gunzipAsync = promisify(gunzip);
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+export type BodyFormat = "json" | "ndjson";
+
+/** The media types accepted, and the format each means. */
+export const MEDIA_TYPES: Record<string, BodyFormat> = {
+  "application/json": "json",
+  "application/x-ndjson": "ndjson",
+  "application/ndjson": "ndjson",
+  "application/jsonl": "ndjson",
+  "application/jsonlines": "ndjson",
+};
+
+/**
+ * From the request's bytes to the JSON text of each event: inflates gzip without ever holding
+ * more than `maxBytes` of output (a gzip bomb stops at the limit), checks UTF-8, and splits.
+ * Throws a SinkError for anything that is not a well-formed body.
+ *
+ * @example
+ * await decodeBody(gzipSync('[{"a":1},{"b":2}]'), "gzip", "json", 5_242_880) // ['{"a":1}', '{"b":2}']
+ */
+export async function decodeBody(
+  raw: Buffer,
+  contentEncoding: string | undefined,
+  format: BodyFormat,
+  maxBytes: number,
+): Promise<string[]> {
+  const bytes = await inflate(raw, (contentEncoding ?? "identity").trim().toLowerCase(), maxBytes);
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new SinkError("SINK_INVALID_UTF8");
+  }
+  const split = format === "json" ? splitJsonBody(text) : splitNdjsonBody(text);
+  if (!split.ok) throw new SinkError("SINK_MALFORMED_BODY", `${split.message} at offset ${split.offset}`);
+  if (split.events.length === 0) throw new SinkError("SINK_NO_EVENTS");
+  return split.events;
+}
+
+async function inflate(raw: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {
+  if (encoding === "identity" || encoding === "") {
+    if (raw.length > maxBytes) throw new SinkError("SINK_BODY_TOO_LARGE", `limit ${maxBytes} bytes`);
+    return raw;
+  }
+  if (encoding !== "gzip" && encoding !== "x-gzip") throw new SinkError("SINK_UNSUPPORTED_ENCODING", encoding);
+  try {
+    return await gunzipAsync(raw, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new SinkError("SINK_BODY_TOO_LARGE", `limit ${maxBytes} bytes after decompression`);
+    }
+    throw new SinkError("SINK_BAD_GZIP", (error as Error).message);
+  }
+}

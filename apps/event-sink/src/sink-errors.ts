@@ -1,0 +1,56 @@
+/** Every answer event-sink gives other than 202, by code: the status and what the client should do. */
+export const SINK_ERRORS = {
+  SINK_AUTH_MISSING: { status: 401, message: "send the app's write key as Authorization: Bearer <key>" },
+  SINK_AUTH_DENIED: { status: 403, message: "this key does not write to this app" },
+  SINK_APP_DISABLED: { status: 403, message: "this app is disabled" },
+  SINK_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: "send application/json (one event or an array) or application/x-ndjson (one event per line)",
+  },
+  SINK_UNSUPPORTED_ENCODING: { status: 415, message: "Content-Encoding must be gzip or identity" },
+  SINK_BODY_TOO_LARGE: { status: 413, message: "the request body is larger than the limit" },
+  SINK_EVENT_TOO_LARGE: { status: 413, message: "some events are larger than the per-event limit; nothing was accepted" },
+  SINK_BAD_GZIP: { status: 400, message: "the body is not a complete gzip stream" },
+  SINK_INVALID_UTF8: { status: 400, message: "the body is not valid UTF-8" },
+  SINK_MALFORMED_BODY: { status: 400, message: "the body is not a JSON object or array of objects" },
+  SINK_NO_EVENTS: { status: 400, message: "the request holds no events" },
+  SINK_BAD_EVENTS: { status: 400, message: "some events are invalid; nothing was accepted: fix them and resend the request" },
+  SINK_KAFKA_UNAVAILABLE: { status: 503, message: "events cannot be stored right now; nothing was accepted, retry later" },
+  SINK_NOT_FOUND: { status: 404, message: "no such route" },
+  SINK_INTERNAL: { status: 500, message: "internal error" },
+} as const;
+
+export type SinkErrorCode = keyof typeof SINK_ERRORS;
+
+/** One bad event of a request: its index in the request and each problem with its JSON path. */
+export interface EventProblem {
+  index: number;
+  code: string;
+  path: string;
+  message: string;
+}
+
+/** The body of every non-202 answer. */
+export interface SinkErrorBody {
+  code: SinkErrorCode;
+  message: string;
+  /** For SINK_BAD_EVENTS and SINK_EVENT_TOO_LARGE: every problem, by event index. */
+  errors?: EventProblem[];
+}
+
+/** A refusal on its way to becoming an HTTP answer. */
+export class SinkError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: SinkErrorCode,
+    detail?: string,
+    readonly errors?: EventProblem[],
+  ) {
+    super(detail ? `${SINK_ERRORS[code].message}: ${detail}` : SINK_ERRORS[code].message);
+    this.status = SINK_ERRORS[code].status;
+  }
+
+  toBody(): SinkErrorBody {
+    return this.errors ? { code: this.code, message: this.message, errors: this.errors } : { code: this.code, message: this.message };
+  }
+}

@@ -1,0 +1,3 @@
+export { createLogger, type Logger } from "./logger.ts";
+export { createMetricsRegistry } from "./metrics.ts";
+export { opsRoutes, type OpsRoutesOptions } from "./ops-routes.ts";

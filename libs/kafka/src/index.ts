@@ -17,3 +17,4 @@ export type {
 } from "./kafka-client.ts";
 export { kafkajsClient, type KafkaJsConfig } from "./kafkajs-client.ts";
 export { APP_NAME_PATTERN, topicPattern, topicsFor, type AppTopics } from "./topic-names.ts";
+export { watchKafka, type KafkaHealth } from "./kafka-health.ts";

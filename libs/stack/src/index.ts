@@ -1,2 +1,2 @@
 export { createStack, type ServiceStatus, type Stack } from "./stack.ts";
-export { readStackEnv, repoRoot, resolveEndpoints, stackEnvSchema, type Endpoints, type StackEnv } from "./stack-config.ts";
+export { cacheDir, readStackEnv, repoRoot, resolveEndpoints, stackEnvSchema, type Endpoints, type StackEnv } from "./stack-config.ts";

@@ -6,7 +6,7 @@ import { kafkajsClient } from "@schematizer/kafka";
 import { fetchArtifacts } from "./maven.ts";
 import { managedProcess, runningPid, spawnDetached, stopProcess, waitUntilReady } from "./processes.ts";
 import type { Service } from "./service.ts";
-import type { Endpoints, StackEnv } from "./stack-config.ts";
+import { cacheDir, type Endpoints, type StackEnv } from "./stack-config.ts";
 
 /** A single-node KRaft broker (broker and controller in one JVM) from the official jars. */
 export function kafkaService(env: StackEnv, endpoints: Endpoints): Service {
@@ -21,7 +21,7 @@ export function kafkaService(env: StackEnv, endpoints: Endpoints): Service {
     pid: () => runningPid(proc),
     async start(log) {
       const libs = fetchArtifacts(
-        path.join(env.STACK_DIR, "cache", `kafka-${env.STACK_KAFKA_VERSION}`),
+        path.join(cacheDir(env), `kafka-${env.STACK_KAFKA_VERSION}`),
         [
           { groupId: "org.apache.kafka", artifactId: "kafka_2.13", version: env.STACK_KAFKA_VERSION },
           // kafka_2.13's POM brings log4j-core but no SLF4J binding: without one the broker logs nothing.

@@ -5,7 +5,7 @@ import { s3Client } from "@schematizer/s3";
 import { fetchArtifacts } from "./maven.ts";
 import { managedProcess, runningPid, spawnDetached, stopProcess, waitUntilReady } from "./processes.ts";
 import type { Service } from "./service.ts";
-import type { Endpoints, StackEnv } from "./stack-config.ts";
+import { cacheDir, type Endpoints, type StackEnv } from "./stack-config.ts";
 
 /** Adobe S3Mock, an S3-protocol server, from its exec jar on Maven Central. */
 export function s3Service(env: StackEnv, endpoints: Endpoints): Service {
@@ -19,7 +19,7 @@ export function s3Service(env: StackEnv, endpoints: Endpoints): Service {
     pid: () => runningPid(proc),
     async start(log) {
       const libs = fetchArtifacts(
-        path.join(env.STACK_DIR, "cache", `s3mock-${env.STACK_S3MOCK_VERSION}`),
+        path.join(cacheDir(env), `s3mock-${env.STACK_S3MOCK_VERSION}`),
         [{ groupId: "com.adobe.testing", artifactId: "s3mock", version: env.STACK_S3MOCK_VERSION, classifier: "exec" }],
         log,
       );

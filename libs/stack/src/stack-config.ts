@@ -20,6 +20,8 @@ export const stackEnvSchema = z.object({
   S3_BUCKET: z.string().default("schematizer"),
   /** Where the stack keeps its downloads, data, logs and pid files (git-ignored). */
   STACK_DIR: z.string().default(path.join(repoRoot(), ".stack")),
+  /** Where downloaded jars are kept; defaults to STACK_DIR/cache. Several stacks can share one. */
+  STACK_CACHE_DIR: z.string().optional(),
   STACK_KAFKA_PORT: port(9092),
   STACK_KAFKA_CONTROLLER_PORT: port(9093),
   STACK_POSTGRES_PORT: port(54329),
@@ -45,6 +47,11 @@ export interface Endpoints {
 
 export function readStackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
   return parseEnv(stackEnvSchema, env);
+}
+
+/** The folder of downloaded jars. */
+export function cacheDir(env: StackEnv): string {
+  return env.STACK_CACHE_DIR ?? path.join(env.STACK_DIR, "cache");
 }
 
 /**

@@ -1,1 +1,3 @@
 export { test, uniqueId, type BucketFixture, type IsolatedDatabase, type KafkaFixture, type StackFixtures } from "./fixtures.ts";
+export { privateKafka, type PrivateKafka } from "./private-kafka.ts";
+export { readTopic } from "./read-topic.ts";

@@ -9,7 +9,7 @@
  * learns whether merging the body into the schema would give those values a place.
  */
 import type { Event } from "./envelope.ts";
-import { stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
+import { parseJson, stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { columnName } from "./naming.ts";
 import { comparePaths, DECIMAL_DIGITS } from "./observe.ts";
@@ -109,7 +109,10 @@ export function coerce(
 export function unmappedOf(schema: TableSchema, row: Row): UnmappedValue[] {
   const index = schema.columns.findIndex((c) => c.name === SYSTEM_COLUMNS.unmapped);
   const text = row.values[index];
-  return typeof text === "string" ? (JSON.parse(text) as UnmappedValue[]) : [];
+  if (typeof text !== "string") return [];
+  // parseJson, not JSON.parse: the entries may hold integers beyond 2^53.
+  const parsed = parseJson(text);
+  return parsed.ok ? (parsed.value as unknown as UnmappedValue[]) : [];
 }
 
 interface PathNode {

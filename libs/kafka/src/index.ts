@@ -18,3 +18,4 @@ export type {
 export { kafkajsClient, type KafkaJsConfig } from "./kafkajs-client.ts";
 export { APP_NAME_PATTERN, topicPattern, topicsFor, type AppTopics } from "./topic-names.ts";
 export { watchKafka, type KafkaHealth } from "./kafka-health.ts";
+export { watchingConsumer, type WatchingConsumerOptions } from "./topic-watching-consumer.ts";

@@ -61,3 +61,31 @@ describe("Kafka through the project's interface", () => {
     expect(offsets.map((o) => o.high)).toEqual(["0", "0", "0", "1"]);
   });
 });
+
+describe("a pattern consumer", () => {
+  test("picks up a matching topic created after it started, and ignores others", async ({ kafka }) => {
+    const { watchingConsumer, topicPattern } = await import("@schematizer/kafka");
+    const first = await kafka.createTopic("raw.first");
+    const seen: string[] = [];
+    const consumer = await watchingConsumer(kafka.client, {
+      groupId: kafka.group("watch"),
+      pattern: topicPattern("raw", kafka.prefix),
+      refreshMs: 300,
+    });
+    await consumer.run(async (batch) => {
+      for (const m of batch.messages) seen.push(`${batch.topic}:${m.value!.toString()}`);
+    });
+    const producer = await kafka.client.producer();
+    await producer.send([{ topic: first, messages: [{ value: "one" }] }]);
+    const second = await kafka.createTopic("raw.second");
+    const other = await kafka.createTopic("sql.second");
+    await producer.send([
+      { topic: second, messages: [{ value: "two" }] },
+      { topic: other, messages: [{ value: "not for me" }] },
+    ]);
+    await producer.close();
+    await waitFor("both topics", async () => (seen.length >= 2 ? true : undefined), { timeoutMs: 30_000 });
+    await consumer.close();
+    expect(seen.sort()).toEqual([`${first}:one`, `${second}:two`]);
+  });
+});

@@ -2,9 +2,9 @@
  * Avro for the typed rows on `sql.<app>`: one record schema per schema version, and the
  * Confluent wire format (magic byte 0, 4-byte big-endian schema id, Avro binary).
  *
- * Body fields are nullable unions with a null default. Timestamps are `long` timestamp-micros;
- * a custom long type writes them from a `number` or, beyond 2^53, a `bigint`, so year 9999 is
- * exact. Decimal columns are `bytes` with the decimal logical type (precision 38, scale 0).
+ * Body fields are nullable unions with a null default. Timestamps are `long` timestamp-micros,
+ * dates `int` date; every long is written from a `number` or, beyond 2^53, a `bigint`, so year
+ * 9999 is exact. Decimal columns are `bytes` with the decimal logical type (precision 38, scale 0).
  */
 import avsc from "avsc";
 import type { CellValue, Row } from "./coerce.ts";
@@ -70,32 +70,62 @@ export function avroSchema(schema: TableSchema): AvroSchema {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const TWO_32 = 4_294_967_296;
-const longScratch = Buffer.alloc(8);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const varintScratch = Buffer.alloc(10);
+/** VIEWS[n] is the first n bytes of the scratch buffer: returning one allocates nothing. */
+const VIEWS = Array.from({ length: 11 }, (_, n) => varintScratch.subarray(0, n));
 
-/** A long that accepts a safe-integer `number` or an int64 `bigint`, and reads back the same way. */
+/**
+ * Writes the zigzag varint of a 64-bit integer given as two unsigned 32-bit halves of its
+ * zigzag form, and returns the bytes written.
+ */
+function writeVarint(hi: number, lo: number): Buffer {
+  let n = 0;
+  while (hi !== 0 || lo > 0x7f) {
+    varintScratch[n++] = (lo & 0x7f) | 0x80;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  varintScratch[n++] = lo;
+  return VIEWS[n] as Buffer;
+}
+
+function zigzagNumber(v: number): Buffer {
+  // For v < 0 zigzag is 2(−v − 1) + 1; both halves stay exact for any safe integer.
+  const u = v >= 0 ? v : -v - 1;
+  const hi = Math.floor(u / TWO_32);
+  const lo = u - hi * TWO_32;
+  return writeVarint(((hi << 1) | (lo >>> 31)) >>> 0, ((lo << 1) | (v >= 0 ? 0 : 1)) >>> 0);
+}
+
+function zigzagBigInt(v: bigint): Buffer {
+  const z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+  return writeVarint(Number(z >> 32n), Number(z & 0xffffffffn));
+}
+
+function readVarint(buf: Buffer): number | bigint {
+  let z = 0n;
+  for (let i = buf.length - 1; i >= 0; i--) z = (z << 7n) | BigInt((buf[i] as number) & 0x7f);
+  const v = (z >> 1n) ^ -(z & 1n);
+  return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
+}
+
+/**
+ * A long that takes any safe-integer `number` or int64 `bigint`, and reads back a `number` when
+ * it is safe. avsc's own long refuses magnitudes beyond 2^52, and timestamps in microseconds
+ * reach 2^58 by year 9999. It writes the varint itself, into a reused buffer.
+ */
 const EXACT_LONG = avsc.types.LongType.__with(
   {
     isValid: (v: unknown) =>
       typeof v === "number" ? Number.isSafeInteger(v) : typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX,
-    toBuffer: (v: number | bigint) => {
-      // avsc packs the 8 little-endian bytes before the next call, so one buffer serves all.
-      if (typeof v === "bigint") longScratch.writeBigInt64LE(v, 0);
-      else {
-        const hi = Math.floor(v / TWO_32);
-        longScratch.writeUInt32LE(v - hi * TWO_32, 0);
-        longScratch.writeInt32LE(hi, 4);
-      }
-      return longScratch;
-    },
-    fromBuffer: (buf: Buffer) => {
-      const v = buf.readBigInt64LE(0);
-      return v >= -9_007_199_254_740_991n && v <= 9_007_199_254_740_991n ? Number(v) : v;
-    },
+    toBuffer: (v: number | bigint) => (typeof v === "number" ? zigzagNumber(v) : zigzagBigInt(v)),
+    fromBuffer: readVarint,
     fromJSON: (v: number | string) => (typeof v === "number" ? v : BigInt(v)),
     toJSON: (v: number | bigint) => (typeof v === "number" ? v : v.toString()),
     compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
   },
-  false,
+  true,
 );
 
 /** Decimal(38, 0) as Avro bytes: big-endian two's complement of the unscaled integer. */
@@ -138,7 +168,7 @@ function compile(schema: TableSchema): CompiledAvro {
   if (compiled !== undefined) return compiled;
   const type = avsc.Type.forSchema(avroSchema(schema) as avsc.Schema, {
     logicalTypes: { decimal: DecimalType },
-    typeHook: (s: unknown) => (isTimestampMicros(s) ? EXACT_LONG : undefined),
+    typeHook: (s: unknown) => (isLong(s) ? EXACT_LONG : undefined),
     wrapUnions: false,
   });
   const names = schema.columns.map((c) => c.name);
@@ -150,10 +180,9 @@ function compile(schema: TableSchema): CompiledAvro {
   return compiled;
 }
 
-function isTimestampMicros(s: unknown): boolean {
-  if (s === null || typeof s !== "object" || Array.isArray(s)) return false;
-  const o = s as { type?: unknown; logicalType?: unknown };
-  return o.type === "long" && o.logicalType === "timestamp-micros";
+function isLong(s: unknown): boolean {
+  if (s === "long") return true;
+  return s !== null && typeof s === "object" && !Array.isArray(s) && (s as { type?: unknown }).type === "long";
 }
 
 let scratch = Buffer.allocUnsafe(64 * 1024);

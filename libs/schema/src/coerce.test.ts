@@ -29,8 +29,9 @@ function cell(schema: TableSchema, row: Row, name: string): CellValue | undefine
 /** The cell a value must have become in a column of this type, or undefined if it cannot live there. */
 function expectedCell(value: JsonValue, type: ColumnType): CellValue | undefined {
   switch (type) {
-    case "boolean":
     case "bigint":
+      return (value as number) + 0;
+    case "boolean":
     case "double":
       return value as CellValue;
     case "decimal":

@@ -261,7 +261,8 @@ class Compiled {
         break;
       case "number":
         if (type === T_BIGINT) {
-          if (Number.isSafeInteger(value)) return value;
+          // + 0 turns −0 into 0: an integer column has no negative zero.
+          if (Number.isSafeInteger(value)) return value + 0;
         } else if (type === T_DOUBLE) {
           if (Number.isFinite(value)) return value;
         } else if (type === T_DECIMAL) {

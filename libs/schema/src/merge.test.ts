@@ -55,7 +55,7 @@ describe("mergeSchema", () => {
   it("is unchanged when the row fits", () => {
     const v1 = apply(v0, observe({ level: 7.5, name: "a", at: "2015-01-01T00:31:32Z" }));
     const result = mergeSchema(v1, observe({ level: 3, name: "b", at: "2015-01-02" }));
-    expect(result).toEqual({ changed: false, schema: v1 });
+    expect(result).toEqual({ changed: false, schema: v1, diff: { added: [], widened: [], sourcesAdded: [] } });
   });
 
   it("records a new spelling of an existing column as another source, and joins its type", () => {

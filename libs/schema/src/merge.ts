@@ -25,9 +25,14 @@ export interface SchemaDiff {
   readonly sourcesAdded: readonly { readonly name: string; readonly path: readonly string[] }[];
 }
 
-export type MergeResult =
-  | { readonly changed: false; readonly schema: TableSchema }
-  | { readonly changed: true; readonly schema: TableSchema; readonly diff: SchemaDiff };
+/** The merged schema: `current` itself when nothing changed (and the diff is empty), else the next version. */
+export interface MergeResult {
+  readonly changed: boolean;
+  readonly schema: TableSchema;
+  readonly diff: SchemaDiff;
+}
+
+const NO_DIFF: SchemaDiff = { added: [], widened: [], sourcesAdded: [] };
 
 /**
  * Merges an observed row into a schema version.
@@ -90,7 +95,7 @@ export function mergeSchema(
   }
 
   if (current.version > 0 && added.length === 0 && widened.length === 0 && sourcesAdded.length === 0) {
-    return { changed: false, schema: current };
+    return { changed: false, schema: current, diff: NO_DIFF };
   }
   return {
     changed: true,

@@ -1,18 +1,10 @@
 import type { FastifyInstance } from "fastify";
-import type { ProducedMessage } from "@schematizer/kafka";
+import { HEADERS, type ProducedMessage } from "@schematizer/kafka";
 import { parseEvent, type Event } from "@schematizer/schema";
 import type { SinkDeps } from "./app.ts";
 import { decodeBody, MEDIA_TYPES } from "./decode-body.ts";
 import { SinkError, type EventProblem } from "./sink-errors.ts";
 import type { SinkMetrics } from "./sink-metrics.ts";
-
-/** Kafka headers event-sink adds to every event; the value stays the exact text the client sent. */
-export const EVENT_HEADERS = {
-  /** The event's id: the client's `id`, or one generated here. */
-  id: "sz-id",
-  /** When event-sink accepted the event, in epoch milliseconds. */
-  receivedAt: "sz-received-at",
-} as const;
 
 type RouteDeps = Omit<SinkDeps, "metrics"> & { metrics: SinkMetrics; newId: () => string; now: () => number };
 
@@ -66,7 +58,7 @@ export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
           // One entity's events stay in order; without one, the id keeps a retried event on its partition.
           key: event.enid ?? id,
           value: text,
-          headers: { [EVENT_HEADERS.id]: id, [EVENT_HEADERS.receivedAt]: receivedAt },
+          headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: receivedAt },
         };
       }
       if (problems) {

@@ -19,3 +19,4 @@ export { kafkajsClient, type KafkaJsConfig } from "./kafkajs-client.ts";
 export { APP_NAME_PATTERN, topicPattern, topicsFor, type AppTopics } from "./topic-names.ts";
 export { watchKafka, type KafkaHealth } from "./kafka-health.ts";
 export { watchingConsumer, type WatchingConsumerOptions } from "./topic-watching-consumer.ts";
+export { HEADERS } from "./event-headers.ts";

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { parseEnv } from "@schematizer/config";
+
+/** sqlizer's configuration, from the environment; documented in the README. */
+export const sqlizerConfigSchema = z.object({
+  /** Port of the operational HTTP server (/healthz, /readyz, /metrics). */
+  SQLIZER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  SQLIZER_HOST: z.string().default("0.0.0.0"),
+  /** The consumer group every replica joins. */
+  SQLIZER_GROUP_ID: z.string().default("sqlizer"),
+  /** How often to look for new apps' raw topics. */
+  SQLIZER_TOPIC_REFRESH_MS: z.coerce.number().int().positive().default(5_000),
+  /** Recorded on every schema version this replica writes (default: host and pid). */
+  SQLIZER_INSTANCE: z.string().optional(),
+  KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  TOPIC_PREFIX: z.string().default(""),
+  DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
+  REGISTRY_SCHEMA: z.string().default("registry"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+});
+
+export type SqlizerConfig = z.output<typeof sqlizerConfigSchema>;
+
+export function readSqlizerConfig(env: NodeJS.ProcessEnv = process.env): SqlizerConfig {
+  return parseEnv(sqlizerConfigSchema, env);
+}

@@ -66,6 +66,8 @@ export type { MergeResult, SchemaDiff } from "./merge.ts";
 export { coerce, unmappedOf } from "./coerce.ts";
 export type { CellValue, CoerceResult, Row, RowMeta, UnmappedReason, UnmappedValue } from "./coerce.ts";
 
+export { cellText } from "./warehouse-text.ts";
+
 export { DUPLICATE_COLUMN, quoteIdent } from "./ddl.ts";
 export type { DdlOptions, DdlStatement } from "./ddl.ts";
 export { planPostgres } from "./ddl-postgres.ts";

@@ -1,0 +1,32 @@
+/**
+ * @schematizer/registry — the schema registry: apps and their write keys, every table's
+ * contiguous schema history under optimistic concurrency, lineage, and the Confluent Schema
+ * Registry REST API as a fastify plugin. All of it in one Postgres schema.
+ */
+export { openRegistry, DEFAULT_REGISTRY_SCHEMA } from "./registry.ts";
+export type { Registry, RegistryOptions } from "./registry.ts";
+
+export type { AppInfo, AppStore, AuthOutcome } from "./app-store.ts";
+export { DEFAULT_APP_SETTINGS, resolveAppSettings } from "./app-settings.ts";
+export type { AppSettings } from "./app-settings.ts";
+export { KEY_PREFIX, generateKey, hashKey, keyMatches } from "./app-keys.ts";
+
+export { DEFAULT_EVOLVE_RETRY } from "./evolve.ts";
+export type { EvolveResult, EvolveRetryOptions, EvolveStats } from "./evolve.ts";
+export type { SchemaVersion, TableInfo } from "./schema-store.ts";
+
+export { buildLineage, describeDiff } from "./lineage.ts";
+export type { Lineage, LineageEntry } from "./lineage.ts";
+
+export { tableSubject, isTableSubjectName } from "./subject-naming.ts";
+export type { SubjectStore, SubjectVersion, VersionSelector } from "./subject-store.ts";
+export { confluentApi, SCHEMA_REGISTRY_CONTENT_TYPE } from "./confluent-api.ts";
+export type { ConfluentApiOptions } from "./confluent-api.ts";
+export { CONFLUENT_ERRORS, toConfluentError } from "./confluent-errors.ts";
+export type { ConfluentErrorBody, ConfluentErrorCode } from "./confluent-errors.ts";
+export { COMPATIBILITY_LEVELS, DEFAULT_COMPATIBILITY } from "./avro-compatibility.ts";
+export type { CompatibilityLevel } from "./avro-compatibility.ts";
+
+export { migrateRegistry, registryMigrations, SCHEMA_NAME_PATTERN } from "./migrations.ts";
+export { REGISTRY_ERRORS, isConflict } from "./registry-errors.ts";
+export type { RegistryErrorCode } from "./registry-errors.ts";

@@ -1,0 +1,385 @@
+/**
+ * Tables and their schema versions in Postgres: the reads and writes `evolve`, lineage and the
+ * Confluent API are built from. No caching here, and no merging.
+ */
+import {
+  avroSchema,
+  fingerprint,
+  type AvroSchema,
+  type Column,
+  type Dialect,
+  type SchemaDiff,
+  type TableSchema,
+} from "@schematizer/schema";
+import type { Kysely } from "kysely";
+import type { AppSettings } from "./app-settings.ts";
+import { canonicalAvro, fingerprintOf } from "./avro-canonical.ts";
+import { pgErrorOf, UNIQUE_VIOLATION, type RegistryDatabase } from "./database.ts";
+import { registryError } from "./registry-errors.ts";
+import { tableSubject } from "./subject-naming.ts";
+
+/** An app as the schema store needs it. */
+export interface AppRef {
+  readonly id: number;
+  readonly name: string;
+  readonly settings: AppSettings;
+}
+
+/** One table of one app. */
+export interface TableInfo {
+  readonly app: string;
+  /** The warehouse table name, `_e_<entype>__<evname>`. */
+  readonly name: string;
+  /** The event kind that created the table (other spellings may map to the same name). */
+  readonly entype: string;
+  readonly evname: string;
+  readonly dialect: Dialect;
+  /** Its subject in the Confluent API. */
+  readonly subject: string;
+  readonly createdAt: Date;
+}
+
+/** A table row with its database id, for the registry's own use. */
+export interface TableRef extends TableInfo {
+  readonly id: number;
+  readonly appId: number;
+}
+
+/** One immutable version of a table's schema. */
+export interface SchemaVersion {
+  /** Registry-wide id; the Confluent schema id that frames rows encoded with this version. */
+  readonly id: number;
+  readonly app: string;
+  readonly table: string;
+  readonly subject: string;
+  /** 1, 2, … with no gaps. */
+  readonly version: number;
+  /** The id of version − 1; null for version 1. */
+  readonly parentId: number | null;
+  /** The columns with their source paths, as libs/schema merges and coerces against. */
+  readonly schema: TableSchema;
+  /** The Avro record schema of rows of this version. */
+  readonly avro: AvroSchema;
+  /** What changed from the parent (for version 1, from the empty schema). */
+  readonly diff: SchemaDiff;
+  /** libs/schema's fingerprint of the schema. */
+  readonly fingerprint: string;
+  readonly createdAt: Date;
+  /** The writer that made it, e.g. `sqlizer-7f9c:4121`. */
+  readonly createdBy: string;
+}
+
+export interface SchemaStoreDeps {
+  readonly db: Kysely<RegistryDatabase>;
+  /** Topic prefix of the environment, part of every table's subject. */
+  readonly topicPrefix?: string;
+}
+
+export interface SchemaStore {
+  findApp(name: string): Promise<AppRef | undefined>;
+  findTable(appId: number, name: string): Promise<TableRef | undefined>;
+  findTableBySubject(subject: string): Promise<TableRef | undefined>;
+  /** Creates the table if it does not exist; throws REGISTRY_TABLE_LIMIT when the app is full. */
+  ensureTable(app: AppRef, name: string, entype: string, evname: string): Promise<TableRef>;
+  listTables(appId: number): Promise<TableRef[]>;
+  latestVersion(table: TableRef): Promise<SchemaVersion | undefined>;
+  version(table: TableRef, version: number): Promise<SchemaVersion | undefined>;
+  versions(table: TableRef): Promise<SchemaVersion[]>;
+  versionById(id: number): Promise<SchemaVersion | undefined>;
+  /** Version numbers whose Avro has this canonical fingerprint. */
+  versionsByAvro(table: TableRef, avroFingerprint: string): Promise<SchemaVersion[]>;
+  /**
+   * Inserts `next` as the version after `parent` (none: version 1). Throws REGISTRY_CONFLICT
+   * when another writer got there first.
+   */
+  insertVersion(
+    table: TableRef,
+    parent: SchemaVersion | undefined,
+    next: { schema: TableSchema; diff: SchemaDiff },
+    createdBy: string,
+  ): Promise<SchemaVersion>;
+}
+
+/**
+ * The schema store over the registry's database.
+ *
+ * @example
+ * ```ts
+ * const store = createSchemaStore({ db: kysely.withSchema("registry") });
+ * const table = await store.ensureTable(app, "_e_user__login", "user", "login");
+ * ```
+ */
+export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
+  const { db } = deps;
+  const topicPrefix = deps.topicPrefix ?? "";
+
+  const tableColumns = [
+    "tables.id",
+    "tables.app_id",
+    "tables.name",
+    "tables.entype",
+    "tables.evname",
+    "tables.dialect",
+    "tables.subject",
+    "tables.created_at",
+    "apps.name as app",
+  ] as const;
+
+  function tables() {
+    return db.selectFrom("tables").innerJoin("apps", "apps.id", "tables.app_id").select(tableColumns);
+  }
+
+  const versionColumns = [
+    "schema_versions.id",
+    "schema_versions.version",
+    "schema_versions.parent_id",
+    "schema_versions.columns",
+    "schema_versions.avro",
+    "schema_versions.diff",
+    "schema_versions.fingerprint",
+    "schema_versions.created_at",
+    "schema_versions.created_by",
+  ] as const;
+
+  async function findApp(name: string): Promise<AppRef | undefined> {
+    const row = await db
+      .selectFrom("apps")
+      .select(["id", "name", "dialect", "max_columns", "max_tables"])
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      settings: { dialect: row.dialect as Dialect, maxColumns: row.max_columns, maxTables: row.max_tables },
+    };
+  }
+
+  async function findTable(appId: number, name: string): Promise<TableRef | undefined> {
+    const row = await tables().where("tables.app_id", "=", appId).where("tables.name", "=", name).executeTakeFirst();
+    return row === undefined ? undefined : toTable(row);
+  }
+
+  async function findTableBySubject(subject: string): Promise<TableRef | undefined> {
+    const row = await tables().where("tables.subject", "=", subject).executeTakeFirst();
+    return row === undefined ? undefined : toTable(row);
+  }
+
+  async function ensureTable(app: AppRef, name: string, entype: string, evname: string): Promise<TableRef> {
+    const existing = await findTable(app.id, name);
+    if (existing !== undefined) return existing;
+    // Tables are created once per event kind: a short lock on the app row makes the table cap
+    // exact under concurrent creators, and is never held while merging.
+    await db.transaction().execute(async (tx) => {
+      await tx.selectFrom("apps").select("id").where("id", "=", app.id).forUpdate().executeTakeFirstOrThrow();
+      const present = await tx
+        .selectFrom("tables")
+        .select("id")
+        .where("app_id", "=", app.id)
+        .where("name", "=", name)
+        .executeTakeFirst();
+      if (present !== undefined) return;
+      const { count } = await tx
+        .selectFrom("tables")
+        .select((eb) => eb.fn.countAll<number>().as("count"))
+        .where("app_id", "=", app.id)
+        .executeTakeFirstOrThrow();
+      if (Number(count) >= app.settings.maxTables) {
+        throw registryError(
+          "REGISTRY_TABLE_LIMIT",
+          `app ${app.name} already has ${count} tables, its limit; events of ${entype}/${evname} have no table`,
+          { app: app.name, table: name, limit: app.settings.maxTables },
+        );
+      }
+      await tx
+        .insertInto("tables")
+        .values({
+          app_id: app.id,
+          name,
+          entype,
+          evname,
+          dialect: app.settings.dialect,
+          subject: tableSubject(app.name, name, topicPrefix),
+        })
+        .execute();
+    });
+    const created = await findTable(app.id, name);
+    if (created === undefined) throw new Error(`table ${app.name}.${name} vanished after it was created`);
+    return created;
+  }
+
+  async function listTables(appId: number): Promise<TableRef[]> {
+    const rows = await tables().where("tables.app_id", "=", appId).orderBy("tables.name").execute();
+    return rows.map(toTable);
+  }
+
+  function versionsOf(table: TableRef) {
+    return db.selectFrom("schema_versions").select(versionColumns).where("schema_versions.table_id", "=", table.id);
+  }
+
+  async function latestVersion(table: TableRef): Promise<SchemaVersion | undefined> {
+    const row = await versionsOf(table).orderBy("schema_versions.version", "desc").limit(1).executeTakeFirst();
+    return row === undefined ? undefined : toVersion(table, row);
+  }
+
+  async function version(table: TableRef, n: number): Promise<SchemaVersion | undefined> {
+    const row = await versionsOf(table).where("schema_versions.version", "=", n).executeTakeFirst();
+    return row === undefined ? undefined : toVersion(table, row);
+  }
+
+  async function versions(table: TableRef): Promise<SchemaVersion[]> {
+    const rows = await versionsOf(table).orderBy("schema_versions.version").execute();
+    return rows.map((row) => toVersion(table, row));
+  }
+
+  async function versionsByAvro(table: TableRef, avroFingerprint: string): Promise<SchemaVersion[]> {
+    const rows = await versionsOf(table)
+      .where("schema_versions.avro_fingerprint", "=", avroFingerprint)
+      .orderBy("schema_versions.version")
+      .execute();
+    return rows.map((row) => toVersion(table, row));
+  }
+
+  async function versionById(id: number): Promise<SchemaVersion | undefined> {
+    const row = await db
+      .selectFrom("schema_versions")
+      .innerJoin("tables", "tables.id", "schema_versions.table_id")
+      .innerJoin("apps", "apps.id", "tables.app_id")
+      .select([
+        ...versionColumns,
+        "tables.id as table_id",
+        "tables.app_id",
+        "tables.name",
+        "tables.entype",
+        "tables.evname",
+        "tables.dialect",
+        "tables.subject",
+        "tables.created_at as table_created_at",
+        "apps.name as app",
+      ])
+      .where("schema_versions.id", "=", id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const table = toTable({ ...row, id: row.table_id, created_at: row.table_created_at });
+    return toVersion(table, row);
+  }
+
+  async function insertVersion(
+    table: TableRef,
+    parent: SchemaVersion | undefined,
+    next: { schema: TableSchema; diff: SchemaDiff },
+    createdBy: string,
+  ): Promise<SchemaVersion> {
+    const avro = avroSchema(next.schema);
+    try {
+      const row = await db
+        .insertInto("schema_versions")
+        .values({
+          table_id: table.id,
+          version: next.schema.version,
+          parent_id: parent?.id ?? null,
+          columns: JSON.stringify(next.schema.columns),
+          avro: JSON.stringify(avro),
+          avro_fingerprint: fingerprintOf(canonicalAvro(avro)),
+          diff: JSON.stringify(next.diff),
+          fingerprint: fingerprint(next.schema),
+          created_by: createdBy,
+        })
+        .returning(["id", "created_at"])
+        .executeTakeFirstOrThrow();
+      return {
+        id: row.id,
+        app: table.app,
+        table: table.name,
+        subject: table.subject,
+        version: next.schema.version,
+        parentId: parent?.id ?? null,
+        schema: next.schema,
+        avro,
+        diff: next.diff,
+        fingerprint: fingerprint(next.schema),
+        createdAt: row.created_at,
+        createdBy,
+      };
+    } catch (error) {
+      if (pgErrorOf(error)?.code === UNIQUE_VIOLATION) {
+        throw registryError(
+          "REGISTRY_CONFLICT",
+          `version ${next.schema.version} of ${table.app}.${table.name} was written by another writer first`,
+          { app: table.app, table: table.name, version: next.schema.version },
+          error,
+        );
+      }
+      throw error;
+    }
+  }
+
+  return {
+    findApp,
+    findTable,
+    findTableBySubject,
+    ensureTable,
+    listTables,
+    latestVersion,
+    version,
+    versions,
+    versionById,
+    versionsByAvro,
+    insertVersion,
+  };
+}
+
+interface TableRow {
+  id: number;
+  app_id: number;
+  app: string;
+  name: string;
+  entype: string;
+  evname: string;
+  dialect: string;
+  subject: string;
+  created_at: Date;
+}
+
+interface VersionRow {
+  id: number;
+  version: number;
+  parent_id: number | null;
+  columns: Column[];
+  avro: string;
+  diff: SchemaDiff;
+  fingerprint: string;
+  created_at: Date;
+  created_by: string;
+}
+
+function toTable(row: TableRow): TableRef {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    app: row.app,
+    name: row.name,
+    entype: row.entype,
+    evname: row.evname,
+    dialect: row.dialect as Dialect,
+    subject: row.subject,
+    createdAt: row.created_at,
+  };
+}
+
+function toVersion(table: TableRef, row: VersionRow): SchemaVersion {
+  return {
+    id: row.id,
+    app: table.app,
+    table: table.name,
+    subject: table.subject,
+    version: row.version,
+    parentId: row.parent_id,
+    schema: { table: table.name, dialect: table.dialect, version: row.version, columns: row.columns },
+    avro: JSON.parse(row.avro) as AvroSchema,
+    diff: row.diff,
+    fingerprint: row.fingerprint,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
+}

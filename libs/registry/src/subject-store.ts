@@ -1,0 +1,299 @@
+/**
+ * Subjects as the Confluent Schema Registry API sees them.
+ *
+ * Two kinds of subject share one id space:
+ * - A table's subject (see `subject-naming.ts`) lists the table's versions: version N of the
+ *   subject is version N of the table, and its id is that version's id. Only `evolve` adds
+ *   versions to it. Registering a schema there succeeds, returning the existing id, when the
+ *   schema equals one of the table's versions (so producers and tools that "register before
+ *   use" work), and is refused with 409 otherwise: a table's history follows its events, and a
+ *   schema no event produced would describe no row. Names of that shape are reserved, so nothing
+ *   can be registered under a table's subject before the table exists.
+ * - Any other subject is a plain Confluent subject: registering appends a version when the
+ *   schema is new to the subject and passes the subject's compatibility level (else 409), and the
+ *   same schema text gets the same id in every plain subject.
+ */
+import type { Kysely } from "kysely";
+import { parseAvro, type ParsedAvro } from "./avro-canonical.ts";
+import {
+  asCompatibilityLevel,
+  DEFAULT_COMPATIBILITY,
+  isCompatible,
+  type CompatibilityLevel,
+} from "./avro-compatibility.ts";
+import { confluentError } from "./confluent-errors.ts";
+import type { RegistryDatabase } from "./database.ts";
+import type { ImmutableCache } from "./schema-cache.ts";
+import type { SchemaStore, SchemaVersion, TableRef } from "./schema-store.ts";
+import { isTableSubjectName } from "./subject-naming.ts";
+import { sql } from "kysely";
+
+/** One version of one subject, as `GET /subjects/{s}/versions/{v}` answers it. */
+export interface SubjectVersion {
+  readonly subject: string;
+  readonly version: number;
+  readonly id: number;
+  readonly schema: string;
+}
+
+/** A version selector: a number from 1, or the latest. */
+export type VersionSelector = number | "latest";
+
+export interface SubjectStore {
+  listSubjects(prefix?: string): Promise<string[]>;
+  versions(subject: string): Promise<number[]>;
+  version(subject: string, version: VersionSelector): Promise<SubjectVersion>;
+  schemaById(id: number): Promise<string | undefined>;
+  subjectsOfSchema(id: number): Promise<{ subject: string; version: number }[]>;
+  lookup(subject: string, schema: string): Promise<SubjectVersion>;
+  register(subject: string, schema: string): Promise<{ id: number }>;
+  testCompatibility(subject: string, version: VersionSelector, schema: string): Promise<boolean>;
+  /** The subject's own level (undefined when it has none), or the registry's with no subject. */
+  compatibility(subject?: string): Promise<CompatibilityLevel | undefined>;
+  setCompatibility(level: CompatibilityLevel, subject?: string): Promise<CompatibilityLevel>;
+  deleteCompatibility(subject: string): Promise<CompatibilityLevel | undefined>;
+}
+
+export interface SubjectStoreDeps {
+  readonly db: Kysely<RegistryDatabase>;
+  readonly store: SchemaStore;
+  /** Shared with evolve, so ids it wrote are answered without a query. */
+  readonly byId: ImmutableCache<number, SchemaVersion>;
+  readonly topicPrefix?: string;
+  /** Schema text by id for plain subjects; ids are immutable, so never invalidated. */
+  readonly plainById?: ImmutableCache<number, string>;
+}
+
+/** The key of the registry-wide compatibility level in the compatibility table. */
+const GLOBAL = "";
+
+/**
+ * The Confluent view of the registry.
+ *
+ * @example
+ * ```ts
+ * const subjects = createSubjectStore({ db, store, byId });
+ * await subjects.version("sql.acme-schematizer._e_user__login", "latest");
+ * ```
+ */
+export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
+  const { db, store } = deps;
+  const topicPrefix = deps.topicPrefix ?? "";
+  const plainById = deps.plainById;
+
+  async function tableOf(subject: string): Promise<TableRef | undefined> {
+    if (!isTableSubjectName(subject, topicPrefix)) return undefined;
+    return store.findTableBySubject(subject);
+  }
+
+  async function listSubjects(prefix = ""): Promise<string[]> {
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await db
+      .selectFrom("tables")
+      .select("subject")
+      .where("subject", "like", pattern)
+      .where((eb) => eb.exists(eb.selectFrom("schema_versions").select("id").whereRef("table_id", "=", "tables.id")))
+      .union(db.selectFrom("subject_versions").select("subject").where("subject", "like", pattern))
+      .orderBy("subject")
+      .execute();
+    return rows.map((r) => r.subject);
+  }
+
+  async function versions(subject: string): Promise<number[]> {
+    const table = await tableOf(subject);
+    const rows =
+      table !== undefined
+        ? await db.selectFrom("schema_versions").select("version").where("table_id", "=", table.id).orderBy("version").execute()
+        : await db.selectFrom("subject_versions").select("version").where("subject", "=", subject).orderBy("version").execute();
+    if (rows.length === 0) throw subjectNotFound(subject);
+    return rows.map((r) => r.version);
+  }
+
+  async function version(subject: string, selector: VersionSelector): Promise<SubjectVersion> {
+    const table = await tableOf(subject);
+    if (table !== undefined) {
+      const found = selector === "latest" ? await store.latestVersion(table) : await store.version(table, selector);
+      if (found !== undefined) return fromTableVersion(remember(found));
+      if (selector === "latest" || (await store.latestVersion(table)) === undefined) throw subjectNotFound(subject);
+      throw versionNotFound(subject, selector);
+    }
+    let query = db
+      .selectFrom("subject_versions")
+      .innerJoin("plain_schemas", "plain_schemas.id", "subject_versions.schema_id")
+      .select(["subject_versions.version", "subject_versions.schema_id", "plain_schemas.avro"])
+      .where("subject_versions.subject", "=", subject);
+    query = selector === "latest" ? query.orderBy("subject_versions.version", "desc").limit(1) : query.where("subject_versions.version", "=", selector);
+    const row = await query.executeTakeFirst();
+    if (row !== undefined) return { subject, version: row.version, id: row.schema_id, schema: row.avro };
+    if (selector === "latest") throw subjectNotFound(subject);
+    const any = await db.selectFrom("subject_versions").select("version").where("subject", "=", subject).executeTakeFirst();
+    throw any === undefined ? subjectNotFound(subject) : versionNotFound(subject, selector);
+  }
+
+  async function schemaById(id: number): Promise<string | undefined> {
+    const cached = deps.byId.get(id);
+    if (cached !== undefined) return JSON.stringify(cached.avro);
+    const plain = plainById?.get(id);
+    if (plain !== undefined) return plain;
+    const version = await store.versionById(id);
+    if (version !== undefined) return JSON.stringify(remember(version).avro);
+    const row = await db.selectFrom("plain_schemas").select("avro").where("id", "=", id).executeTakeFirst();
+    if (row === undefined) return undefined;
+    plainById?.set(id, row.avro);
+    return row.avro;
+  }
+
+  async function subjectsOfSchema(id: number): Promise<{ subject: string; version: number }[]> {
+    const version = deps.byId.get(id) ?? (await store.versionById(id));
+    if (version !== undefined) return [{ subject: version.subject, version: version.version }];
+    return db
+      .selectFrom("subject_versions")
+      .select(["subject", "version"])
+      .where("schema_id", "=", id)
+      .orderBy("subject")
+      .execute();
+  }
+
+  async function lookup(subject: string, text: string): Promise<SubjectVersion> {
+    const parsed = parse(text);
+    const table = await tableOf(subject);
+    if (table !== undefined) {
+      const matches = await store.versionsByAvro(table, parsed.fingerprint);
+      const first = matches[0];
+      if (first !== undefined) return fromTableVersion(remember(first));
+      if ((await store.latestVersion(table)) === undefined) throw subjectNotFound(subject);
+      throw schemaNotFound(subject);
+    }
+    const rows = await plainVersions(db, subject);
+    if (rows.length === 0) throw subjectNotFound(subject);
+    const match = rows.find((r) => r.avro_fingerprint === parsed.fingerprint);
+    if (match === undefined) throw schemaNotFound(subject);
+    return { subject, version: match.version, id: match.schema_id, schema: match.avro };
+  }
+
+  async function register(subject: string, text: string): Promise<{ id: number }> {
+    const parsed = parse(text);
+    if (isTableSubjectName(subject, topicPrefix)) {
+      const table = await store.findTableBySubject(subject);
+      const match = table === undefined ? undefined : (await store.versionsByAvro(table, parsed.fingerprint))[0];
+      if (match !== undefined) return { id: remember(match).id };
+      throw confluentError(
+        "INCOMPATIBLE_SCHEMA",
+        `Schema being registered is incompatible with an earlier schema for subject "${subject}": ` +
+          `the subject belongs to a table, whose versions the registry makes from observed events; ` +
+          `only a schema equal to one of its versions can be registered`,
+        { subject },
+      );
+    }
+    return db.transaction().execute(async (tx) => {
+      // Plain registrations are rare and must see each other's versions: one at a time per subject.
+      await sql`select pg_advisory_xact_lock(hashtext(${`schema_registry_subject:${subject}`}))`.execute(tx);
+      const rows = await plainVersions(tx, subject);
+      const same = rows.find((r) => r.avro_fingerprint === parsed.fingerprint);
+      if (same !== undefined) return { id: same.schema_id };
+      const level = (await levelOf(tx, subject)) ?? (await levelOf(tx, GLOBAL)) ?? DEFAULT_COMPATIBILITY;
+      const existing = rows.map((r) => parse(r.avro).type);
+      if (!isCompatible(level, parsed.type, existing)) {
+        throw confluentError(
+          "INCOMPATIBLE_SCHEMA",
+          `Schema being registered is incompatible with an earlier schema for subject "${subject}" (compatibility ${level})`,
+          { subject, level },
+        );
+      }
+      const stored = JSON.stringify(parsed.json);
+      const { id } = await tx
+        .insertInto("plain_schemas")
+        .values({ avro: stored, avro_fingerprint: parsed.fingerprint })
+        // A no-op update, so the id of an already-stored schema comes back as well.
+        .onConflict((oc) => oc.column("avro_fingerprint").doUpdateSet({ avro_fingerprint: parsed.fingerprint }))
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const next = (rows.at(-1)?.version ?? 0) + 1;
+      await tx.insertInto("subject_versions").values({ subject, version: next, schema_id: id }).execute();
+      return { id };
+    });
+  }
+
+  async function testCompatibility(subject: string, selector: VersionSelector, text: string): Promise<boolean> {
+    const parsed = parse(text);
+    const against = await version(subject, selector);
+    const level = (await compatibility(subject)) ?? (await compatibility()) ?? DEFAULT_COMPATIBILITY;
+    // Against one chosen version, the transitive levels mean the same as their plain forms.
+    return isCompatible(level === "NONE" ? "NONE" : (level.replace("_TRANSITIVE", "") as CompatibilityLevel), parsed.type, [
+      parse(against.schema).type,
+    ]);
+  }
+
+  async function compatibility(subject: string = GLOBAL): Promise<CompatibilityLevel | undefined> {
+    return levelOf(db, subject);
+  }
+
+  async function setCompatibility(level: CompatibilityLevel, subject: string = GLOBAL): Promise<CompatibilityLevel> {
+    await db
+      .insertInto("compatibility")
+      .values({ subject, level })
+      .onConflict((oc) => oc.column("subject").doUpdateSet({ level, updated_at: new Date() }))
+      .execute();
+    return level;
+  }
+
+  async function deleteCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
+    const row = await db.deleteFrom("compatibility").where("subject", "=", subject).returning("level").executeTakeFirst();
+    return row === undefined ? undefined : asCompatibilityLevel(row.level);
+  }
+
+  function remember(version: SchemaVersion): SchemaVersion {
+    return deps.byId.get(version.id) ?? deps.byId.set(version.id, version);
+  }
+
+  return {
+    listSubjects,
+    versions,
+    version,
+    schemaById,
+    subjectsOfSchema,
+    lookup,
+    register,
+    testCompatibility,
+    compatibility,
+    setCompatibility,
+    deleteCompatibility,
+  };
+}
+
+function parse(text: string): ParsedAvro {
+  const result = parseAvro(text);
+  if (!result.ok) throw confluentError("INVALID_SCHEMA", `Invalid schema: ${result.error}`);
+  return result.value;
+}
+
+async function plainVersions(db: Kysely<RegistryDatabase>, subject: string) {
+  return db
+    .selectFrom("subject_versions")
+    .innerJoin("plain_schemas", "plain_schemas.id", "subject_versions.schema_id")
+    .select(["subject_versions.version", "subject_versions.schema_id", "plain_schemas.avro", "plain_schemas.avro_fingerprint"])
+    .where("subject_versions.subject", "=", subject)
+    .orderBy("subject_versions.version")
+    .execute();
+}
+
+async function levelOf(db: Kysely<RegistryDatabase>, subject: string): Promise<CompatibilityLevel | undefined> {
+  const row = await db.selectFrom("compatibility").select("level").where("subject", "=", subject).executeTakeFirst();
+  return row === undefined ? undefined : asCompatibilityLevel(row.level);
+}
+
+function fromTableVersion(v: SchemaVersion): SubjectVersion {
+  return { subject: v.subject, version: v.version, id: v.id, schema: JSON.stringify(v.avro) };
+}
+
+function subjectNotFound(subject: string) {
+  return confluentError("SUBJECT_NOT_FOUND", `Subject '${subject}' not found.`, { subject });
+}
+
+function versionNotFound(subject: string, version: number) {
+  return confluentError("VERSION_NOT_FOUND", `Version ${version} not found.`, { subject, version });
+}
+
+function schemaNotFound(subject: string) {
+  return confluentError("SCHEMA_NOT_FOUND", `Schema not found in subject '${subject}'.`, { subject });
+}

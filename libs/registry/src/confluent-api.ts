@@ -19,6 +19,7 @@ export const SCHEMA_REGISTRY_CONTENT_TYPE = "application/vnd.schemaregistry.v1+j
 const JSON_BODY_TYPES = [
   "application/vnd.schemaregistry.v1+json",
   "application/vnd.schemaregistry+json",
+  "application/json",
   "application/octet-stream",
 ];
 
@@ -53,7 +54,10 @@ type VersionParams = { subject: string; version: string };
 export const confluentApi: FastifyPluginAsync<ConfluentApiOptions> = async (app: FastifyInstance, options) => {
   const { subjects } = options;
 
-  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: "string" }, app.getDefaultJsonParser("error", "ignore"));
+  // Only JSON bodies: fastify's default text/plain parser would let a wrong content type through.
+  const parseJson = app.getDefaultJsonParser("error", "ignore");
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: "string" }, parseJson);
   app.addHook("onRequest", async (_request, reply) => {
     reply.type(SCHEMA_REGISTRY_CONTENT_TYPE);
   });

@@ -12,6 +12,7 @@ import avsc from "avsc";
 
 const PRIMITIVES = new Set(["null", "boolean", "int", "long", "float", "double", "bytes", "string"]);
 const NAMED = new Set(["record", "error", "enum", "fixed"]);
+const COMPLEX = new Set([...NAMED, "array", "map"]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -92,7 +93,7 @@ function normalize(node: Json, namespace: string): Json {
   for (const [key, value] of Object.entries(node)) {
     if (key === "name" && out.name !== undefined) continue;
     if (key === "namespace" && out.name !== undefined) continue;
-    if (key === "type") out.type = normalize(value, inner);
+    if (key === "type") out.type = typeof value === "string" && COMPLEX.has(value) ? value : normalize(value, inner);
     else if (key === "fields" && Array.isArray(value)) out.fields = value.map((f) => normalizeField(f, inner));
     else if (key === "items" || key === "values") out[key] = normalize(value, inner);
     else out[key] = value;

@@ -67,92 +67,132 @@ export function avroSchema(schema: TableSchema): AvroSchema {
   return { type: "record", name: schema.table, namespace: AVRO_NAMESPACE, fields };
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const TWO_32 = 4_294_967_296;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const varintScratch = Buffer.alloc(10);
-/** VIEWS[n] is the first n bytes of the scratch buffer: returning one allocates nothing. */
-const VIEWS = Array.from({ length: 11 }, (_, n) => varintScratch.subarray(0, n));
+/** The parts of avsc's Tap (its write cursor) that the types below use. */
+interface Tap {
+  buf: Buffer;
+  pos: number;
+  writeLong(n: number): void;
+  skipLong(): void;
+}
+
+/** An avsc type as its record writer calls it. */
+interface TypeInternals {
+  _write(tap: Tap, value: unknown): void;
+}
 
 /**
- * Writes the zigzag varint of a 64-bit integer given as two unsigned 32-bit halves of its
- * zigzag form, and returns the bytes written.
+ * avsc's own classes, extended below through its documented subclassing points: its typings
+ * do not declare the internal methods (`_write`, `_read`, `_check`) that subclasses override.
  */
-function writeVarint(hi: number, lo: number): Buffer {
-  let n = 0;
-  while (hi !== 0 || lo > 0x7f) {
-    varintScratch[n++] = (lo & 0x7f) | 0x80;
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>>= 7;
-  }
-  varintScratch[n++] = lo;
-  return VIEWS[n] as Buffer;
-}
+const builtins = avsc.types as unknown as {
+  LongType: new () => object;
+  UnwrappedUnionType: new (schema: unknown, opts: unknown) => { readonly types: readonly TypeInternals[] };
+  LogicalType: typeof avsc.types.LogicalType;
+};
 
-function zigzagNumber(v: number): Buffer {
-  // For v < 0 zigzag is 2(−v − 1) + 1; both halves stay exact for any safe integer.
-  const u = v >= 0 ? v : -v - 1;
-  const hi = Math.floor(u / TWO_32);
-  const lo = u - hi * TWO_32;
-  return writeVarint(((hi << 1) | (lo >>> 31)) >>> 0, ((lo << 1) | (v >= 0 ? 0 : 1)) >>> 0);
-}
-
-function zigzagBigInt(v: bigint): Buffer {
-  const z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
-  return writeVarint(Number(z >> 32n), Number(z & 0xffffffffn));
-}
-
-function readVarint(buf: Buffer): number | bigint {
-  let z = 0n;
-  for (let i = buf.length - 1; i >= 0; i--) z = (z << 7n) | BigInt((buf[i] as number) & 0x7f);
-  const v = (z >> 1n) ^ -(z & 1n);
-  return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
-}
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** avsc's writeLong is exact up to here; beyond, its float arithmetic would round. */
+const AVSC_LONG_LIMIT = 2 ** 52;
 
 /**
  * A long that takes any safe-integer `number` or int64 `bigint`, and reads back a `number` when
- * it is safe. avsc's own long refuses magnitudes beyond 2^52, and timestamps in microseconds
- * reach 2^58 by year 9999. It writes the varint itself, into a reused buffer.
+ * it is safe. avsc's own long refuses magnitudes beyond 2^52 (its varint arithmetic is in
+ * doubles); timestamps in microseconds reach 2^58 by year 9999 and bigint columns 2^53.
  */
-const EXACT_LONG = avsc.types.LongType.__with(
-  {
-    isValid: (v: unknown) =>
-      typeof v === "number" ? Number.isSafeInteger(v) : typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX,
-    toBuffer: (v: number | bigint) => (typeof v === "number" ? zigzagNumber(v) : zigzagBigInt(v)),
-    fromBuffer: readVarint,
-    fromJSON: (v: number | string) => (typeof v === "number" ? v : BigInt(v)),
-    toJSON: (v: number | bigint) => (typeof v === "number" ? v : v.toString()),
-    compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
-  },
-  true,
-);
+class ExactLongType extends builtins.LongType {
+  _check(v: unknown): boolean {
+    return typeof v === "number" ? Number.isSafeInteger(v) : typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX;
+  }
+
+  _write(tap: Tap, v: number | bigint): void {
+    if (typeof v === "number" && v <= AVSC_LONG_LIMIT && v >= -AVSC_LONG_LIMIT) {
+      tap.writeLong(v);
+      return;
+    }
+    if (!this._check(v)) throw new Error(`invalid long: ${String(v)}`);
+    const big = BigInt(v);
+    // Zigzag, then 7 bits per byte, low first; writes past the end only move pos (avsc's contract).
+    let z = BigInt.asUintN(64, (big << 1n) ^ (big >> 63n));
+    const buf = tap.buf;
+    while (z > 0x7fn) {
+      buf[tap.pos++] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    buf[tap.pos++] = Number(z);
+  }
+
+  _read(tap: Tap): number | bigint {
+    const buf = tap.buf;
+    let z = 0n;
+    let shift = 0n;
+    let b: number;
+    do {
+      b = buf[tap.pos++] ?? 0;
+      z |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+    } while (b & 0x80);
+    const v = (z >> 1n) ^ -(z & 1n);
+    return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
+  }
+
+  compare(a: number | bigint, b: number | bigint): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+}
+
+const EXACT_LONG = new ExactLongType();
+
+/**
+ * `["null", T]`: writes the branch index from a null check, where avsc would search its branches
+ * for every value. Encoding is unchanged.
+ */
+class NullableUnionType extends builtins.UnwrappedUnionType {
+  _write(tap: Tap, value: unknown): void {
+    if (value === null) {
+      tap.writeLong(0);
+    } else {
+      tap.writeLong(1);
+      (this.types[1] as TypeInternals)._write(tap, value);
+    }
+  }
+}
 
 /** Decimal(38, 0) as Avro bytes: big-endian two's complement of the unscaled integer. */
-class DecimalType extends avsc.types.LogicalType {
+class DecimalType extends builtins.LogicalType {
   override _fromValue(buf: Buffer): bigint {
     if (buf.length === 0) return 0n;
-    let v = 0n;
-    for (const byte of buf) v = (v << 8n) | BigInt(byte);
-    return buf[0]! & 0x80 ? v - (1n << BigInt(buf.length * 8)) : v;
+    const v = BigInt(`0x${buf.toString("hex")}`);
+    return (buf[0] as number) & 0x80 ? v - (1n << BigInt(buf.length * 8)) : v;
   }
 
   override _toValue(v: unknown): Buffer | undefined {
     if (typeof v !== "bigint") return undefined;
-    let n = 1;
-    while (v >= 1n << BigInt(8 * n - 1) || v < -(1n << BigInt(8 * n - 1))) n++;
-    let twos = v < 0n ? v + (1n << BigInt(8 * n)) : v;
-    const out = Buffer.alloc(n);
-    for (let i = n - 1; i >= 0; i--) {
-      out[i] = Number(twos & 0xffn);
-      twos >>= 8n;
-    }
-    return out;
+    // A negative number's two's complement is the bitwise complement of −v − 1.
+    const negative = v < 0n;
+    let hex = (negative ? -v - 1n : v).toString(16);
+    if (hex.length % 2 === 1) hex = `0${hex}`;
+    if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = `00${hex}`;
+    const bytes = Buffer.from(hex, "hex");
+    if (negative) for (let i = 0; i < bytes.length; i++) bytes[i] = ~(bytes[i] as number) & 0xff;
+    return bytes;
   }
 
   override _resolve(type: avsc.Type): ((v: Buffer) => bigint) | undefined {
     return avsc.Type.isType(type, "bytes", "logical:decimal") ? (v: Buffer) => this._fromValue(v) : undefined;
   }
+}
+
+function typeHook(schema: unknown, opts: unknown): avsc.Type | undefined {
+  if (schema === "long") return EXACT_LONG as unknown as avsc.Type;
+  if (Array.isArray(schema)) {
+    return schema.length === 2 && schema[0] === "null" ? (new NullableUnionType(schema, opts) as unknown as avsc.Type) : undefined;
+  }
+  if (schema !== null && typeof schema === "object" && (schema as { type?: unknown }).type === "long") {
+    return EXACT_LONG as unknown as avsc.Type;
+  }
+  return undefined;
 }
 
 interface CompiledAvro {
@@ -168,7 +208,7 @@ function compile(schema: TableSchema): CompiledAvro {
   if (compiled !== undefined) return compiled;
   const type = avsc.Type.forSchema(avroSchema(schema) as avsc.Schema, {
     logicalTypes: { decimal: DecimalType },
-    typeHook: (s: unknown) => (isLong(s) ? EXACT_LONG : undefined),
+    typeHook,
     wrapUnions: false,
   });
   const names = schema.columns.map((c) => c.name);
@@ -178,11 +218,6 @@ function compile(schema: TableSchema): CompiledAvro {
   compiled = { type, names, toRecord };
   cache.set(schema, compiled);
   return compiled;
-}
-
-function isLong(s: unknown): boolean {
-  if (s === "long") return true;
-  return s !== null && typeof s === "object" && !Array.isArray(s) && (s as { type?: unknown }).type === "long";
 }
 
 let scratch = Buffer.allocUnsafe(64 * 1024);

@@ -43,6 +43,63 @@ const MAX_EPOCH_MS = 253_402_300_799_999;
  * ```
  */
 export function validateEnvelope(value: unknown): Result<Event> {
+  const event = wellFormed(value);
+  return event !== undefined ? ok(event) : validateSlowly(value);
+}
+
+/**
+ * The event, when the envelope is well-formed in the usual way; `undefined` sends the value to
+ * the validation that names every problem. Every event has the same object shape, so the code
+ * reading events stays monomorphic.
+ */
+function wellFormed(value: unknown): Event | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const obj = value as Record<string, unknown>;
+  for (const key in obj) {
+    switch (key) {
+      case "id":
+      case "ts":
+      case "entype":
+      case "evname":
+      case "enid":
+      case "body":
+        continue;
+      default:
+        return undefined;
+    }
+  }
+  const { id, ts, entype, evname, enid, body } = obj;
+  if (typeof entype !== "string" || !plainName(entype) || typeof evname !== "string" || !plainName(evname)) return undefined;
+  if (id != null && (typeof id !== "string" || !plainId(id))) return undefined;
+  if (enid != null && (typeof enid !== "string" || !plainId(enid))) return undefined;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
+  let micros: EpochMicros | undefined;
+  if (typeof ts === "number") {
+    if (Number.isInteger(ts) && ts >= MIN_EPOCH_MS && ts <= MAX_EPOCH_MS) micros = millisToMicros(ts);
+  } else if (typeof ts === "string") {
+    micros = parseTimestamp(ts);
+  }
+  if (micros === undefined) return undefined;
+  return {
+    id: (id as string | null | undefined) ?? undefined,
+    ts: micros,
+    entype,
+    evname,
+    enid: (enid as string | null | undefined) ?? undefined,
+    body: body as JsonObject,
+  };
+}
+
+function plainName(s: string): boolean {
+  // A name that starts with a visible character is not blank; anything else gets the full check.
+  return s.length > 0 && s.charCodeAt(0) > 0x20 && !utf8LongerThan(s, MAX_EVENT_NAME_BYTES);
+}
+
+function plainId(s: string): boolean {
+  return s.length > 0 && !utf8LongerThan(s, SYSTEM_ID_BYTES) && isStorableText(s);
+}
+
+function validateSlowly(value: unknown): Result<Event> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return fail([schemaError("ENVELOPE_NOT_OBJECT", "$", `an event must be a JSON object, got ${kindOf(value)}`)]);
   }
@@ -78,15 +135,7 @@ export function validateEnvelope(value: unknown): Result<Event> {
   }
 
   if (errors !== undefined) return fail(errors);
-  const event: { -readonly [K in keyof Event]: Event[K] } = {
-    ts: ts as EpochMicros,
-    entype: entype as string,
-    evname: evname as string,
-    body: body as JsonObject,
-  };
-  if (id !== undefined) event.id = id;
-  if (enid !== undefined) event.enid = enid;
-  return ok(event);
+  return ok({ id, ts: ts as EpochMicros, entype: entype as string, evname: evname as string, enid, body: body as JsonObject });
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });

@@ -64,6 +64,18 @@ describe("mayHoldBigIntegers", () => {
   it("flags 16-digit runs only", () => {
     expect(mayHoldBigIntegers('{"n": 1234567890123456}')).toBe(true);
     expect(mayHoldBigIntegers('{"n": 123456789012345}')).toBe(false);
+    expect(mayHoldBigIntegers("1234567890123456")).toBe(true);
+  });
+
+  it("finds a run of 16 digits wherever it is", () => {
+    const text = fc.array(fc.oneof(fc.constantFrom("0", "9", "5"), fc.constantFrom(",", " ", "a", ".")), { maxLength: 120 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(text, fc.nat(40), (t, run) => {
+        expect(mayHoldBigIntegers(t)).toBe(/\d{16}/.test(t));
+        const padded = `${t}${"7".repeat(run)}${t}`;
+        expect(mayHoldBigIntegers(padded)).toBe(/\d{16}/.test(padded));
+      }),
+    );
   });
 });
 

@@ -19,8 +19,6 @@ export type JsonParseResult =
   | { readonly ok: true; readonly value: JsonValue }
   | { readonly ok: false; readonly message: string; readonly offset: number };
 
-const LONG_DIGIT_RUN = /\d{16}/;
-
 /**
  * Whether `text` may hold an integer literal that `JSON.parse` would round.
  *
@@ -33,7 +31,18 @@ const LONG_DIGIT_RUN = /\d{16}/;
  * ```
  */
 export function mayHoldBigIntegers(text: string): boolean {
-  return LONG_DIGIT_RUN.test(text);
+  // A run of 16 digits covers one of every 16th position: probe those, and measure the run
+  // only around a digit found there. About n/16 reads instead of a regular expression's n.
+  const n = text.length;
+  for (let i = 15; i < n; i += 16) {
+    if (!isDigit(text.charCodeAt(i))) continue;
+    let start = i;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < n && end - start < 16 && isDigit(text.charCodeAt(end))) end++;
+    if (end - start >= 16) return true;
+  }
+  return false;
 }
 
 /**
@@ -49,7 +58,7 @@ export function mayHoldBigIntegers(text: string): boolean {
  * ```
  */
 export function parseJson(text: string): JsonParseResult {
-  if (!LONG_DIGIT_RUN.test(text)) {
+  if (!mayHoldBigIntegers(text)) {
     try {
       return { ok: true, value: JSON.parse(text) as JsonValue };
     } catch (error) {

@@ -101,6 +101,17 @@ describe("Avro encoding", () => {
   });
 });
 
+describe("string fields", () => {
+  it("are standard Avro strings at every length and in every script", () => {
+    const schema = schemaFor("postgres", { s: "x" });
+    const plain = avsc.Type.forSchema(avroSchema(schema) as avsc.Schema);
+    for (const s of ["", "a", "a".repeat(21), "a".repeat(22), "a".repeat(63), "a".repeat(64), "é", `${"a".repeat(20)}é`, "日本語", "😀", "x".repeat(70_000)]) {
+      const row = rowOf(schema, { s });
+      expect((plain.fromBuffer(avroEncode(schema, row)) as { s: string }).s).toBe(s);
+    }
+  });
+});
+
 describe("Confluent wire format", () => {
   it("prefixes the magic byte and the schema id", () => {
     const schema = schemaFor("postgres", { level: 7 });

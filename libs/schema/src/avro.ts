@@ -72,7 +72,7 @@ interface Tap {
   buf: Buffer;
   pos: number;
   writeLong(n: number): void;
-  skipLong(): void;
+  writeString(s: string): void;
 }
 
 /** An avsc type as its record writer calls it. */
@@ -86,6 +86,7 @@ interface TypeInternals {
  */
 const builtins = avsc.types as unknown as {
   LongType: new () => object;
+  StringType: new () => object;
   UnwrappedUnionType: new (schema: unknown, opts: unknown) => { readonly types: readonly TypeInternals[] };
   LogicalType: typeof avsc.types.LogicalType;
 };
@@ -144,6 +145,39 @@ class ExactLongType extends builtins.LongType {
 
 const EXACT_LONG = new ExactLongType();
 
+/** Strings of at most this many UTF-16 units have a one-byte length prefix when ASCII (≤ 63 bytes). */
+const SHORT_STRING = 21;
+
+/**
+ * avsc's string writer measures every string with Buffer.byteLength before writing it. Most
+ * strings of an event are short ASCII: those are written in one pass, the length byte patched
+ * in front; anything else goes to avsc's writer. Encoding is unchanged.
+ */
+class FastStringType extends builtins.StringType {
+  _write(tap: Tap, s: string): void {
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      const buf = tap.buf;
+      const start = tap.pos;
+      let pos = start + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (i === n) {
+        buf[start] = n << 1;
+        tap.pos = pos;
+        return;
+      }
+    }
+    tap.writeString(s);
+  }
+}
+
+const FAST_STRING = new FastStringType();
+
 /**
  * `["null", T]`: writes the branch index from a null check, where avsc would search its branches
  * for every value. Encoding is unchanged.
@@ -186,6 +220,7 @@ class DecimalType extends builtins.LogicalType {
 
 function typeHook(schema: unknown, opts: unknown): avsc.Type | undefined {
   if (schema === "long") return EXACT_LONG as unknown as avsc.Type;
+  if (schema === "string") return FAST_STRING as unknown as avsc.Type;
   if (Array.isArray(schema)) {
     return schema.length === 2 && schema[0] === "null" ? (new NullableUnionType(schema, opts) as unknown as avsc.Type) : undefined;
   }

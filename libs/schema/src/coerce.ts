@@ -11,7 +11,7 @@
 import type { Event } from "./envelope.ts";
 import { parseJson, stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { columnName } from "./naming.ts";
+import { cachedColumnName } from "./naming.ts";
 import { comparePaths, DECIMAL_DIGITS } from "./observe.ts";
 import { SYSTEM_COLUMNS, SYSTEM_COLUMN_COUNT, type TableSchema } from "./schema.ts";
 import { isStorableText, utf8LongerThan } from "./text.ts";
@@ -323,7 +323,7 @@ class Compiled {
       return;
     }
     // At the cap only a new spelling of an existing column can still be merged in.
-    const existing = this.names.has(columnName([...this.path, key], this.schema.dialect));
+    const existing = this.names.has(cachedColumnName([...this.path, key], this.schema.dialect));
     this.reject(key, value, existing ? "no_column" : "column_cap", existing);
   }
 

@@ -12,7 +12,7 @@
  * linear history decides, and values of the refused paths go to `_sz_unmapped`.
  */
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { columnName, type Dialect } from "./naming.ts";
+import { cachedColumnName } from "./naming.ts";
 import { comparePaths, type ObservedRow } from "./observe.ts";
 import type { Column, TableSchema } from "./schema.ts";
 import { isTextual, joinSized, type SizedType } from "./type-lattice.ts";
@@ -122,19 +122,4 @@ function sizedOf(c: SizedType): SizedType {
 
 function sameSized(a: SizedType, b: SizedType): boolean {
   return a.type === b.type && a.maxBytes === b.maxBytes;
-}
-
-const NAME_CACHE_LIMIT = 50_000;
-const nameCache = new Map<string, string>();
-
-/** Column names are pure but not free (normalization, hashing); merges see the same paths again and again. */
-function cachedColumnName(path: readonly string[], dialect: Dialect): string {
-  const key = dialect + JSON.stringify(path);
-  let name = nameCache.get(key);
-  if (name === undefined) {
-    name = columnName(path, dialect);
-    if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
-    nameCache.set(key, name);
-  }
-  return name;
 }

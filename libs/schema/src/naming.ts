@@ -118,3 +118,21 @@ function fitLimit(name: string, limit: number): string {
   const head = name.slice(0, limit - HASH_HEX - 1).replace(/_+$/, "");
   return `${head}_${nameHash(name)}`;
 }
+
+const NAME_CACHE_LIMIT = 50_000;
+const nameCache = new Map<string, string>();
+
+/**
+ * {@link columnName}, remembered: names are pure but not free (normalization, hashing), and merges
+ * see the same paths again and again. Bounded, so hostile keys cannot grow it without limit.
+ */
+export function cachedColumnName(path: readonly string[], dialect: Dialect): string {
+  const key = dialect + JSON.stringify(path);
+  let name = nameCache.get(key);
+  if (name === undefined) {
+    name = columnName(path, dialect);
+    if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
+    nameCache.set(key, name);
+  }
+  return name;
+}

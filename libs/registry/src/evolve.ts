@@ -155,7 +155,7 @@ export function createEvolver(deps: EvolverDeps): Evolver {
     try {
       return await retry(
         async () => {
-          const read = await store.latestVersion(target);
+          const read = await store.latestVersion(target, latest.get(key));
           const current = read === undefined ? undefined : remember(read, app.id);
           const merged = mergeSchema(current?.schema ?? emptySchema(name, app.settings.dialect), observed, limits);
           if (!merged.changed) {

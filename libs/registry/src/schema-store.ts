@@ -11,7 +11,7 @@ import {
   type SchemaDiff,
   type TableSchema,
 } from "@schematizer/schema";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { AppSettings } from "./app-settings.ts";
 import { canonicalAvro, fingerprintOf } from "./avro-canonical.ts";
 import { pgErrorOf, UNIQUE_VIOLATION, type RegistryDatabase } from "./database.ts";
@@ -82,7 +82,11 @@ export interface SchemaStore {
   /** Creates the table if it does not exist; throws REGISTRY_TABLE_LIMIT when the app is full. */
   ensureTable(app: AppRef, name: string, entype: string, evname: string): Promise<TableRef>;
   listTables(appId: number): Promise<TableRef[]>;
-  latestVersion(table: TableRef): Promise<SchemaVersion | undefined>;
+  /**
+   * The table's latest version. When it is `known` (same id), `known` itself comes back and
+   * the version's columns are not sent: the common case of a writer whose cache is current.
+   */
+  latestVersion(table: TableRef, known?: SchemaVersion): Promise<SchemaVersion | undefined>;
   version(table: TableRef, version: number): Promise<SchemaVersion | undefined>;
   versions(table: TableRef): Promise<SchemaVersion[]>;
   versionById(id: number): Promise<SchemaVersion | undefined>;
@@ -217,9 +221,35 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
     return db.selectFrom("schema_versions").select(versionColumns).where("schema_versions.table_id", "=", table.id);
   }
 
-  async function latestVersion(table: TableRef): Promise<SchemaVersion | undefined> {
-    const row = await versionsOf(table).orderBy("schema_versions.version", "desc").limit(1).executeTakeFirst();
-    return row === undefined ? undefined : toVersion(table, row);
+  async function latestVersion(table: TableRef, known?: SchemaVersion): Promise<SchemaVersion | undefined> {
+    if (known === undefined) {
+      const row = await versionsOf(table).orderBy("schema_versions.version", "desc").limit(1).executeTakeFirst();
+      return row === undefined ? undefined : toVersion(table, row);
+    }
+    // One round trip either way; the large columns travel only when the version is new.
+    const fresh = sql<boolean>`schema_versions.id <> ${known.id}`;
+    const row = await db
+      .selectFrom("schema_versions")
+      .select([
+        "schema_versions.id",
+        "schema_versions.version",
+        "schema_versions.parent_id",
+        "schema_versions.fingerprint",
+        "schema_versions.created_at",
+        "schema_versions.created_by",
+        sql<Column[] | null>`case when ${fresh} then schema_versions.columns end`.as("columns"),
+        sql<string | null>`case when ${fresh} then schema_versions.avro end`.as("avro"),
+        sql<SchemaDiff | null>`case when ${fresh} then schema_versions.diff end`.as("diff"),
+      ])
+      .where("schema_versions.table_id", "=", table.id)
+      .orderBy("schema_versions.version", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    if (row.id === known.id) return known;
+    const { columns, avro, diff } = row;
+    if (columns === null || avro === null || diff === null) throw new Error(`version ${row.id} came back without its columns`);
+    return toVersion(table, { ...row, columns, avro, diff });
   }
 
   async function version(table: TableRef, n: number): Promise<SchemaVersion | undefined> {
@@ -271,22 +301,51 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
     createdBy: string,
   ): Promise<SchemaVersion> {
     const avro = avroSchema(next.schema);
+    const schemaFingerprint = fingerprint(next.schema);
+    const parentVersion = next.schema.version - 1;
     try {
+      // Inserts only while the parent is still the latest: a writer that already lost skips the
+      // write itself. Two writers past that check at once still meet the unique key, the fence.
       const row = await db
         .insertInto("schema_versions")
-        .values({
-          table_id: table.id,
-          version: next.schema.version,
-          parent_id: parent?.id ?? null,
-          columns: JSON.stringify(next.schema.columns),
-          avro: JSON.stringify(avro),
-          avro_fingerprint: fingerprintOf(canonicalAvro(avro)),
-          diff: JSON.stringify(next.diff),
-          fingerprint: fingerprint(next.schema),
-          created_by: createdBy,
-        })
+        .columns([
+          "table_id",
+          "version",
+          "parent_id",
+          "columns",
+          "avro",
+          "avro_fingerprint",
+          "diff",
+          "fingerprint",
+          "created_by",
+        ])
+        .expression(
+          db
+            .selectNoFrom((eb) => [
+              eb.val(table.id).as("table_id"),
+              eb.val(next.schema.version).as("version"),
+              eb.val(parent?.id ?? null).as("parent_id"),
+              sql<string>`${JSON.stringify(next.schema.columns)}::jsonb`.as("columns"),
+              eb.val(JSON.stringify(avro)).as("avro"),
+              eb.val(fingerprintOf(canonicalAvro(avro))).as("avro_fingerprint"),
+              sql<string>`${JSON.stringify(next.diff)}::jsonb`.as("diff"),
+              eb.val(schemaFingerprint).as("fingerprint"),
+              eb.val(createdBy).as("created_by"),
+            ])
+            .where((eb) =>
+              eb(
+                eb
+                  .selectFrom("schema_versions")
+                  .select((s) => s.fn.coalesce(s.fn.max("version"), s.lit(0)).as("latest"))
+                  .where("table_id", "=", table.id),
+                "=",
+                parentVersion,
+              ),
+            ),
+        )
         .returning(["id", "created_at"])
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      if (row === undefined) throw conflict(table, next.schema.version);
       return {
         id: row.id,
         app: table.app,
@@ -297,19 +356,12 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
         schema: next.schema,
         avro,
         diff: next.diff,
-        fingerprint: fingerprint(next.schema),
+        fingerprint: schemaFingerprint,
         createdAt: row.created_at,
         createdBy,
       };
     } catch (error) {
-      if (pgErrorOf(error)?.code === UNIQUE_VIOLATION) {
-        throw registryError(
-          "REGISTRY_CONFLICT",
-          `version ${next.schema.version} of ${table.app}.${table.name} was written by another writer first`,
-          { app: table.app, table: table.name, version: next.schema.version },
-          error,
-        );
-      }
+      if (pgErrorOf(error)?.code === UNIQUE_VIOLATION) throw conflict(table, next.schema.version, error);
       throw error;
     }
   }
@@ -351,6 +403,15 @@ interface VersionRow {
   fingerprint: string;
   created_at: Date;
   created_by: string;
+}
+
+function conflict(table: TableRef, version: number, cause?: unknown) {
+  return registryError(
+    "REGISTRY_CONFLICT",
+    `version ${version} of ${table.app}.${table.name} was written by another writer first`,
+    { app: table.app, table: table.name, version },
+    cause,
+  );
 }
 
 function toTable(row: TableRow): TableRef {

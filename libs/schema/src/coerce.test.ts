@@ -170,8 +170,7 @@ describe("coerce properties", () => {
         const schema = schemaFor(dialect, ...history);
         const { needsMerge } = coerce(schema, event(body), META);
         const merged = mergeSchema(schema, observe(body));
-        // Version 0 always merges (the table must be created); then only a body with values needs it.
-        expect(needsMerge).toBe(schema.version === 0 ? leaves(body).length > 0 : merged.changed);
+        expect(needsMerge).toBe(merged.changed);
         expect(coerce(merged.schema, event(body), META).needsMerge).toBe(false);
       }),
       { numRuns: 300 },

@@ -70,7 +70,8 @@ export interface CoerceResult {
   readonly row: Row;
   /**
    * Some value went to `_sz_unmapped` only because this version lacks its column or is too
-   * narrow for it: merge the observed body, then coerce against the new version.
+   * narrow for it, or the version is 0 (no table yet): merge the observed body, then coerce
+   * against the new version.
    */
   readonly needsMerge: boolean;
   /** How many body values went to `_sz_unmapped`. */
@@ -202,7 +203,8 @@ class Compiled {
     this.values = values;
     this.unmapped = undefined;
     this.claims = undefined;
-    this.needsMerge = false;
+    // Version 0 is a table that does not exist yet: even an empty body must create it.
+    this.needsMerge = this.version === 0;
     this.atCap = this.ncols >= maxColumns;
     this.path.length = 0;
 

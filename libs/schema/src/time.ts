@@ -129,10 +129,6 @@ export function millisToMicros(ms: number): EpochMicros {
   return Number.isSafeInteger(micros) ? micros : BigInt(ms) * 1000n;
 }
 
-/** The earliest and latest instants a timestamp column accepts, in epoch microseconds. */
-export const MIN_TIMESTAMP_MICROS = -62_135_596_800_000_000n; // 0001-01-01T00:00:00Z
-export const MAX_TIMESTAMP_MICROS = 253_402_300_799_999_999n; // 9999-12-31T23:59:59.999999Z
-
 function toMicros(seconds: number, micros: number): EpochMicros {
   if (seconds > -SAFE_SECONDS && seconds < SAFE_SECONDS) return seconds * 1_000_000 + micros;
   return BigInt(seconds) * 1_000_000n + BigInt(micros);

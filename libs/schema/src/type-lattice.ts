@@ -76,16 +76,6 @@ export function typeCode(type: ColumnType): number {
   return CODE[type];
 }
 
-/** The type of a code. */
-export function typeOfCode(code: number): ColumnType {
-  return COLUMN_TYPES[code] as ColumnType;
-}
-
-/** Join of two type codes. */
-export function joinCodes(a: number, b: number): number {
-  return JOIN[a * 8 + b] as number;
-}
-
 /**
  * The smallest type that holds every value of both.
  *

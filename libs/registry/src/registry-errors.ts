@@ -15,6 +15,7 @@ export const REGISTRY_ERRORS = {
   REGISTRY_INVALID_SETTINGS: { retriable: false, description: "an app setting is out of range" },
   REGISTRY_TABLE_LIMIT: { retriable: false, description: "the app already has as many tables as its settings allow" },
   REGISTRY_INVALID_OPTIONS: { retriable: false, description: "the registry was opened with an invalid option" },
+  // Almost always the database unreachable at start; a broken migration fails the same way again.
   REGISTRY_MIGRATION_FAILED: { retriable: true, description: "the registry's tables could not be brought up to date" },
 } as const;
 
@@ -37,7 +38,14 @@ export function registryError(
   return new CodedError(code, message, { retriable: REGISTRY_ERRORS[code].retriable, context, cause });
 }
 
-/** Whether an error is the registry's lost-race error, the one `evolve` retries. */
+/**
+ * Whether an error is the registry's lost-race error, the one `evolve` retries.
+ *
+ * @example
+ * ```ts
+ * retry(() => registry.evolve(app, entype, evname, row), { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, retryIf: isConflict });
+ * ```
+ */
 export function isConflict(error: unknown): boolean {
   return error instanceof CodedError && error.code === "REGISTRY_CONFLICT";
 }

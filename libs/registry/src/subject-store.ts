@@ -13,7 +13,7 @@
  *   schema is new to the subject and passes the subject's compatibility level (else 409), and the
  *   same schema text gets the same id in every plain subject.
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { parseAvro, type ParsedAvro } from "./avro-canonical.ts";
 import {
   asCompatibilityLevel,
@@ -26,7 +26,6 @@ import type { RegistryDatabase } from "./database.ts";
 import type { ImmutableCache } from "./schema-cache.ts";
 import type { SchemaStore, SchemaVersion, TableRef } from "./schema-store.ts";
 import { isTableSubjectName } from "./subject-naming.ts";
-import { sql } from "kysely";
 
 /** One version of one subject, as `GET /subjects/{s}/versions/{v}` answers it. */
 export interface SubjectVersion {
@@ -40,17 +39,107 @@ export interface SubjectVersion {
 export type VersionSelector = number | "latest";
 
 export interface SubjectStore {
+  /**
+   * Every subject with at least one version, by name; only those starting with `prefix`.
+   *
+   * @example
+   * ```ts
+   * await subjects.listSubjects("sql.acme-"); // ["sql.acme-schematizer._e_user__login", …]
+   * ```
+   */
   listSubjects(prefix?: string): Promise<string[]>;
+  /**
+   * A subject's version numbers; SUBJECT_NOT_FOUND when it has none.
+   *
+   * @example
+   * ```ts
+   * await subjects.versions("sql.acme-schematizer._e_user__login"); // [1, 2, 3]
+   * ```
+   */
   versions(subject: string): Promise<number[]>;
+  /**
+   * One version of a subject; SUBJECT_NOT_FOUND or VERSION_NOT_FOUND.
+   *
+   * @example
+   * ```ts
+   * (await subjects.version("payments-value", "latest")).id; // 12
+   * ```
+   */
   version(subject: string, version: VersionSelector): Promise<SubjectVersion>;
+  /**
+   * The schema text of an id, table version or plain; cached for good (ids are immutable).
+   *
+   * @example
+   * ```ts
+   * JSON.parse((await subjects.schemaById(12)) ?? "null");
+   * ```
+   */
   schemaById(id: number): Promise<string | undefined>;
+  /**
+   * Where an id is used: subject and version pairs.
+   *
+   * @example
+   * ```ts
+   * await subjects.subjectsOfSchema(12); // [{ subject: "payments-value", version: 1 }]
+   * ```
+   */
   subjectsOfSchema(id: number): Promise<{ subject: string; version: number }[]>;
+  /**
+   * The version of a subject whose schema equals `schema` (canonically); INVALID_SCHEMA,
+   * SUBJECT_NOT_FOUND or SCHEMA_NOT_FOUND.
+   *
+   * @example
+   * ```ts
+   * (await subjects.lookup("payments-value", text)).version; // 1
+   * ```
+   */
   lookup(subject: string, schema: string): Promise<SubjectVersion>;
+  /**
+   * Registers a schema under a subject (see the module comment for what a table's subject
+   * accepts); INVALID_SCHEMA or INCOMPATIBLE_SCHEMA.
+   *
+   * @example
+   * ```ts
+   * await subjects.register("payments-value", '{"type":"record","name":"Payment","fields":[]}'); // { id: 13 }
+   * ```
+   */
   register(subject: string, schema: string): Promise<{ id: number }>;
+  /**
+   * Whether `schema` may follow one version of the subject under its compatibility level.
+   *
+   * @example
+   * ```ts
+   * await subjects.testCompatibility("payments-value", "latest", text); // true
+   * ```
+   */
   testCompatibility(subject: string, version: VersionSelector, schema: string): Promise<boolean>;
-  /** The subject's own level (undefined when it has none), or the registry's with no subject. */
+  /**
+   * The subject's own level (undefined when it has none), or the registry's with no subject.
+   *
+   * @example
+   * ```ts
+   * (await subjects.compatibility("payments-value")) ?? (await subjects.compatibility()) ?? "BACKWARD";
+   * ```
+   */
   compatibility(subject?: string): Promise<CompatibilityLevel | undefined>;
+  /**
+   * Sets the subject's level, or the registry's with no subject. A table's subject stores and
+   * answers its level, but its versions follow the type lattice, not the level.
+   *
+   * @example
+   * ```ts
+   * await subjects.setCompatibility("FULL", "payments-value");
+   * ```
+   */
   setCompatibility(level: CompatibilityLevel, subject?: string): Promise<CompatibilityLevel>;
+  /**
+   * Removes the subject's own level and returns it (undefined when it had none).
+   *
+   * @example
+   * ```ts
+   * await subjects.deleteCompatibility("payments-value"); // "FULL"
+   * ```
+   */
   deleteCompatibility(subject: string): Promise<CompatibilityLevel | undefined>;
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { AppTopics, Producer } from "@schematizer/kafka";
-import { opsRoutes } from "@schematizer/observability";
+import { createLogger, opsRoutes, type Logger } from "@schematizer/observability";
 import type { Limits } from "@schematizer/schema";
 import type { Authenticate } from "./auth-cache.ts";
 import { MEDIA_TYPES } from "./decode-body.ts";
@@ -24,7 +24,8 @@ export interface SinkDeps {
   /** Why events cannot be accepted now (e.g. Kafka unreachable), or undefined. */
   notReadyReason: () => string | undefined;
   metrics: Registry;
-  logger?: FastifyServerOptions["logger"];
+  /** Request errors are logged here; silent when absent. */
+  log?: Logger;
   newId?: () => string;
   now?: () => number;
 }
@@ -37,8 +38,8 @@ export interface SinkDeps {
  * const res = await app.inject({ method: "POST", url: "/v1/apps/acme/events", ... });
  */
 export function buildApp(deps: SinkDeps): FastifyInstance {
-  const app = Fastify({
-    logger: deps.logger ?? false,
+  const app: FastifyInstance = Fastify({
+    loggerInstance: (deps.log ?? createLogger("event-sink", "silent")) as FastifyBaseLogger,
     bodyLimit: deps.maxBodyBytes,
     // Events are posted by machines in bulk; keep-alive connections are the norm.
     keepAliveTimeout: 65_000,

@@ -63,6 +63,11 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /** Upper bound on bytes fetched per partition per request. */
   maxBytesPerPartition?: number;
+  /**
+   * Longest a fetch waits for new data (default 500 ms). Closing waits for the fetch in flight,
+   * so this bounds how long a stop takes on an idle topic.
+   */
+  maxWaitMs?: number;
 }
 
 export interface Producer {
@@ -113,6 +118,8 @@ export interface Admin {
   /** Committed offsets of a consumer group for a topic, by partition (-1 where none). */
   groupOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   deleteGroups(groupIds: string[]): Promise<void>;
+  /** How many consumers are members of the group now (0 for an empty or unknown group). */
+  groupMembers(groupId: string): Promise<number>;
   /** Broker ids in the cluster; fails when no broker answers. */
   brokers(): Promise<number[]>;
   close(): Promise<void>;

@@ -63,7 +63,7 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
         async send(batches) {
           const topicMessages = batches.map(({ topic, messages }) => ({
             topic,
-            messages: messages.map((m) => (m.timestamp === undefined ? { ...m, timestamp: undefined } : { ...m, timestamp: String(m.timestamp) })),
+            messages: messages.map((m) => ({ ...m, timestamp: m.timestamp === undefined ? undefined : String(m.timestamp) })),
           }));
           await producer.sendBatch({ topicMessages, acks, compression });
         },
@@ -76,6 +76,7 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
         groupId: options.groupId,
         sessionTimeout: options.sessionTimeoutMs ?? 30_000,
         maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+        maxWaitTimeInMs: options.maxWaitMs ?? 500,
         allowAutoTopicCreation: false,
       });
       await consumer.connect();
@@ -128,6 +129,10 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
         },
         async deleteGroups(groupIds) {
           if (groupIds.length > 0) await admin.deleteGroups(groupIds);
+        },
+        async groupMembers(groupId) {
+          const { groups } = await admin.describeGroups([groupId]);
+          return groups[0]?.members.length ?? 0;
         },
         async brokers() {
           const cluster = await admin.describeCluster();

@@ -1,3 +1,4 @@
 export { createLogger, type Logger } from "./logger.ts";
 export { createMetricsRegistry } from "./metrics.ts";
 export { opsRoutes, type OpsRoutesOptions } from "./ops-routes.ts";
+export { exitOnStartFailure, onShutdown } from "./shutdown.ts";

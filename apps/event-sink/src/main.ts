@@ -1,0 +1,52 @@
+import { kafkajsClient, topicsFor, watchKafka } from "@schematizer/kafka";
+import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
+import { createPool } from "@schematizer/postgres";
+import { openRegistry } from "@schematizer/registry";
+import { resolveLimits } from "@schematizer/schema";
+import { buildApp } from "./app.ts";
+import { cachedAuthenticate } from "./auth-cache.ts";
+import { readSinkConfig } from "./config.ts";
+
+const config = readSinkConfig();
+const log = createLogger("event-sink", config.LOG_LEVEL);
+
+async function main(): Promise<void> {
+  const kafka = kafkajsClient({
+    brokers: config.KAFKA_BROKERS.split(","),
+    clientId: "event-sink",
+    log: (level, message, extra) => log[level](extra, message),
+    // Fail fast into a 503 the client retries, rather than hold requests through long retries.
+    retries: 2,
+    requestTimeoutMs: 5_000,
+  });
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: 4, applicationName: "event-sink" });
+  const registry = await openRegistry({ pool, schema: config.REGISTRY_SCHEMA, topicPrefix: config.TOPIC_PREFIX });
+  const producer = await kafka.producer({ compression: config.SINK_COMPRESSION });
+  const health = await watchKafka(kafka);
+  let stopping = false;
+
+  const app = buildApp({
+    producer,
+    authenticate: cachedAuthenticate((app, key) => registry.apps.authenticate(app, key), { ttlMs: config.SINK_AUTH_CACHE_MS }),
+    topics: (app) => topicsFor(app, config.TOPIC_PREFIX),
+    maxBodyBytes: config.SINK_MAX_BODY_BYTES,
+    limits: resolveLimits({ maxEventBytes: config.SINK_MAX_EVENT_BYTES, maxDepth: config.SINK_MAX_DEPTH }),
+    produceTimeoutMs: config.SINK_PRODUCE_TIMEOUT_MS,
+    notReadyReason: () => (stopping ? "shutting down" : health.notReadyReason()),
+    metrics: createMetricsRegistry("event-sink"),
+    log,
+  });
+  await app.listen({ port: config.SINK_PORT, host: config.SINK_HOST });
+  log.info({ port: config.SINK_PORT }, "event-sink listening");
+
+  onShutdown(log, async () => {
+    stopping = true;
+    // close() stops accepting connections and waits for in-flight requests to be answered.
+    await app.close();
+    await producer.close();
+    await health.stop();
+    await pool.end();
+  });
+}
+
+main().catch(exitOnStartFailure(log));

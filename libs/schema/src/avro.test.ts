@@ -101,6 +101,23 @@ describe("Avro encoding", () => {
   });
 });
 
+describe("long fields", () => {
+  it("read back exactly across every varint length", () => {
+    const schema = schemaFor("postgres", { n: 1 });
+    const values = [0, 1, -1, 63, -64, 64, 2 ** 24, -(2 ** 24), 2 ** 48 - 1, 2 ** 48, -(2 ** 48), 2 ** 52, 2 ** 52 + 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    for (const n of values) {
+      const row = rowOf(schema, { n });
+      expect(avroDecode(schema, avroEncode(schema, row)).values).toEqual(row.values);
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        const row = rowOf(schema, { n });
+        expect(avroDecode(schema, avroEncode(schema, row)).values).toEqual(row.values);
+      }),
+    );
+  });
+});
+
 describe("string fields", () => {
   it("are standard Avro strings at every length and in every script", () => {
     const schema = schemaFor("postgres", { s: "x" });

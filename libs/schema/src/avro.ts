@@ -72,6 +72,7 @@ interface Tap {
   buf: Buffer;
   pos: number;
   writeLong(n: number): void;
+  readLong(): number;
   writeString(s: string): void;
 }
 
@@ -126,6 +127,10 @@ class ExactLongType extends builtins.LongType {
 
   _read(tap: Tap): number | bigint {
     const buf = tap.buf;
+    // Up to 7 varint bytes (49 bits) avsc reads exactly; only longer ones need BigInt.
+    let end = tap.pos;
+    while (end - tap.pos < 7 && ((buf[end] ?? 0) & 0x80) !== 0) end++;
+    if (end - tap.pos < 7) return tap.readLong();
     let z = 0n;
     let shift = 0n;
     let b: number;

@@ -12,7 +12,7 @@
  * on a later try.
  */
 import { retry } from "@schematizer/errors";
-import { emptySchema, mergeSchema, tableName, type Limits, type ObservedRow } from "@schematizer/schema";
+import { emptySchema, mergeSchema, tableName, type Dialect, type Limits, type ObservedRow } from "@schematizer/schema";
 import { isConflict, registryError } from "./registry-errors.ts";
 import { ImmutableCache, KeyedQueue, LatestVersionCache } from "./schema-cache.ts";
 import type { AppRef, SchemaStore, SchemaVersion, TableRef } from "./schema-store.ts";
@@ -118,9 +118,23 @@ export function createEvolver(deps: EvolverDeps): Evolver {
     return known;
   }
 
+  // Table names are pure but not free (normalization with several regular expressions), and
+  // the hot path asks for the same few again and again.
+  const names = new Map<string, string>();
+  function nameOf(entype: string, evname: string, dialect: Dialect): string {
+    const key = `${dialect}\u0000${entype}\u0000${evname}`;
+    let name = names.get(key);
+    if (name === undefined) {
+      if (names.size >= 100_000) names.clear();
+      name = tableName(entype, evname, dialect);
+      names.set(key, name);
+    }
+    return name;
+  }
+
   async function evolve(app: string, entype: string, evname: string, observed: ObservedRow): Promise<EvolveResult> {
     const entry = apps.get(app) ?? (await appEntry(app));
-    const name = tableName(entype, evname, entry.ref.settings.dialect);
+    const name = nameOf(entype, evname, entry.ref.settings.dialect);
     const key = keyOf(entry.ref.id, name);
     const cached = latest.get(key);
     if (cached !== undefined && !mergeSchema(cached.schema, observed, entry.limits).changed) {
@@ -191,7 +205,7 @@ export function createEvolver(deps: EvolverDeps): Evolver {
 
   async function current(app: string, entype: string, evname: string): Promise<SchemaVersion | undefined> {
     const entry = await appEntry(app);
-    const name = tableName(entype, evname, entry.ref.settings.dialect);
+    const name = nameOf(entype, evname, entry.ref.settings.dialect);
     const cached = latest.get(keyOf(entry.ref.id, name));
     if (cached !== undefined) return cached;
     const ref = await table(entry.ref, name);

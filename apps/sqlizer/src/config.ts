@@ -10,6 +10,8 @@ export const sqlizerConfigSchema = z.object({
   SQLIZER_GROUP_ID: z.string().default("sqlizer"),
   /** How often to look for new apps' raw topics. */
   SQLIZER_TOPIC_REFRESH_MS: z.coerce.number().int().positive().default(5_000),
+  /** A replica silent this long (killed, partitioned) loses its partitions to the others. */
+  SQLIZER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(10_000),
   /** Recorded on every schema version this replica writes (default: host and pid). */
   SQLIZER_INSTANCE: z.string().optional(),
   KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     metrics,
     log,
     topicRefreshMs: config.SQLIZER_TOPIC_REFRESH_MS,
+    sessionTimeoutMs: config.SQLIZER_SESSION_TIMEOUT_MS,
   });
   let stopping = false;
   const http = Fastify({ logger: false });

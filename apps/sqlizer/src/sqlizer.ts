@@ -15,6 +15,7 @@ export interface SqlizerDeps {
   log: Logger;
   /** How often to look for new apps' raw topics. */
   topicRefreshMs?: number;
+  sessionTimeoutMs?: number;
 }
 
 export interface Sqlizer {
@@ -76,6 +77,7 @@ export function createSqlizer(deps: SqlizerDeps): Sqlizer {
         groupId: deps.groupId,
         pattern: raw,
         refreshMs: deps.topicRefreshMs ?? 5_000,
+        sessionTimeoutMs: deps.sessionTimeoutMs ?? 10_000,
         onTopicsChanged: (topics) => deps.log.info({ topics }, "consuming raw topics"),
       });
       await consumer.run(handle);

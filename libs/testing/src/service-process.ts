@@ -17,8 +17,8 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts an app's entry point (`apps/<name>/src/main.ts`) with `tsx`, with the given environment
- * on top of the current one.
+ * Starts an app's entry point (`apps/<name>/src/main.ts`) in Node with the tsx loader, with the
+ * given environment on top of the current one.
  *
  * @example
  * const sqlizer = await startService("sqlizer", { KAFKA_BROKERS: "…", TOPIC_PREFIX: kafka.prefix });
@@ -27,7 +27,8 @@ export interface ServiceProcess {
 export function startService(app: string, env: Record<string, string>): ServiceProcess {
   const root = repoRoot();
   const entry = path.join(root, "apps", app, "src", "main.ts");
-  const child: ChildProcess = spawn(path.join(root, "node_modules", ".bin", "tsx"), [entry], {
+  // One process, the service itself: the tsx CLI would run it in a child that outlives a kill -9 of the CLI.
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,133 @@
+/**
+ * What the service benchmarks share: a scratch corner of the running stack (topic prefix,
+ * registry schema) that is removed afterwards, an app in the registry, the service under test as
+ * a real child process, and the figures' arithmetic.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { waitFor } from "@schematizer/errors";
+import { kafkajsClient, topicsFor, type Admin, type KafkaClient } from "@schematizer/kafka";
+import { createPool, quoteIdent } from "@schematizer/postgres";
+import { openRegistry, type Registry } from "@schematizer/registry";
+import { createStack, repoRoot, resolveEndpoints, type Endpoints } from "@schematizer/stack";
+import type pg from "pg";
+
+export interface BenchScratch {
+  endpoints: Endpoints;
+  prefix: string;
+  schema: string;
+  pool: pg.Pool;
+  kafka: KafkaClient;
+  admin: Admin;
+  registry: Registry;
+  /** Creates an app in the registry with its three topics; returns its write key. */
+  createApp(app: string, partitions: number): Promise<string>;
+  /** Environment for a service process pointed at this scratch corner. */
+  serviceEnv(): Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** Fails unless the stack answers: benchmarks measure the real thing. */
+export async function benchScratch(): Promise<BenchScratch> {
+  const down = (await createStack().status()).filter((s) => !s.ready);
+  if (down.length > 0) throw new Error(`start the stack first (npm run stack -- up): ${down.map((s) => s.name).join(", ")} down`);
+  const endpoints = resolveEndpoints();
+  const id = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+  const prefix = `bench_${id}.`;
+  const schema = `bench_${id}`;
+  const pool = createPool({ connectionString: endpoints.postgres.url, max: 4 });
+  await pool.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+  const registry = await openRegistry({ pool, schema, topicPrefix: prefix });
+  const kafka = kafkajsClient({ brokers: endpoints.kafka.brokers, clientId: "bench" });
+  const admin = await kafka.admin();
+  return {
+    endpoints,
+    prefix,
+    schema,
+    pool,
+    kafka,
+    admin,
+    registry,
+    async createApp(app, partitions) {
+      const { key } = await registry.apps.createApp(app);
+      const t = topicsFor(app, prefix);
+      await admin.createTopics([t.raw, t.sql, t.dlq].map((name) => ({ name, partitions })));
+      return key;
+    },
+    serviceEnv: () => ({
+      KAFKA_BROKERS: endpoints.kafka.brokers.join(","),
+      DATABASE_URL: endpoints.postgres.url,
+      REGISTRY_SCHEMA: schema,
+      TOPIC_PREFIX: prefix,
+      LOG_LEVEL: "warn",
+    }),
+    async cleanup() {
+      await admin.deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)));
+      await admin.close();
+      await pool.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+/** A service's main.ts as a child process, as it runs in production. */
+export interface BenchService {
+  pid: number;
+  /** Peak resident memory so far, in MB (VmHWM). */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startBenchService(app: string, env: Record<string, string>, readyLog: string): Promise<BenchService> {
+  const root = repoRoot();
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "apps", app, "src", "main.ts")], {
+    cwd: root,
+    env: { ...process.env, ...env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await waitFor(`${app} to start`, async () => {
+    if (child.exitCode !== null) throw new Error(`${app} exited: ${output}`);
+    return output.includes(readyLog) ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 50 });
+  return {
+    pid: child.pid!,
+    peakRssMb: () => peakRssMb(child.pid!),
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+export function peakRssMb(pid: number | "self" = "self"): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Prints the figures; the last line of every benchmark is this one JSON object. */
+export function report(figures: Record<string, string | number>): void {
+  console.log(JSON.stringify(figures));
+}

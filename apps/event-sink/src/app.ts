@@ -43,7 +43,6 @@ export function buildApp(deps: SinkDeps): FastifyInstance {
     bodyLimit: deps.maxBodyBytes,
     // Events are posted by machines in bulk; keep-alive connections are the norm.
     keepAliveTimeout: 65_000,
-    disableRequestLogging: true,
   });
   const metrics = sinkMetrics(deps.metrics);
 

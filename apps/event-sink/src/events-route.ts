@@ -17,6 +17,8 @@ export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
   app.post<{ Params: Params; Body: Buffer }>(
     "/v1/apps/:app/events",
     {
+      // A log line per request would cost more than the request: errors are logged, and counted in metrics.
+      logLevel: "warn",
       // Authenticate before the body is read: an unauthenticated client costs no parsing.
       onRequest: async (request) => {
         const header = request.headers.authorization;

@@ -1,0 +1,140 @@
+/**
+ * event-sink throughput and latency, against the real broker.
+ *
+ * 1. Capacity: event-sink runs as its own process; a closed loop of concurrent clients posts
+ *    requests of 500 events (JSON arrays, ~65 KB) for a fixed time: accepted events/s.
+ * 2. Latency: an open loop at half that rate: p50/p99 from send to the 202.
+ * 3. Baseline, in the same run: the same messages (exact texts, keys, id and received-time
+ *    headers) sent by a bare kafkajs producer, 500 per request, same concurrency, acks=all.
+ *
+ * Run: npm run bench:sink   (needs `npm run stack -- up`; SINK_BENCH_SECONDS, SINK_BENCH_CONCURRENCY)
+ * The last line printed is one JSON object with the figures.
+ */
+import { randomUUID } from "node:crypto";
+import { HEADERS, topicsFor, type ProducedMessage } from "@schematizer/kafka";
+import { benchScratch, freePort, peakRssMb, percentile, report, startBenchService } from "./bench-kit.ts";
+
+const SECONDS = Number(process.env.SINK_BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.SINK_BENCH_CONCURRENCY ?? 8);
+const PER_REQUEST = 500;
+const PARTITIONS = 6;
+
+const scratch = await benchScratch();
+try {
+  const key = await scratch.createApp("bench", PARTITIONS);
+  const raw = topicsFor("bench", scratch.prefix).raw;
+  const bodies = Array.from({ length: 32 }, (_, r) => requestEvents(r));
+  const payloads = bodies.map((events) => `[${events.join(",")}]`);
+  const bytesPerEvent = Math.round(payloads[0]!.length / PER_REQUEST);
+
+  const port = await freePort();
+  const sink = await startBenchService("event-sink", { ...scratch.serviceEnv(), SINK_PORT: String(port), SINK_HOST: "127.0.0.1" }, "event-sink listening");
+  const url = `http://127.0.0.1:${port}/v1/apps/bench/events`;
+  const post = async (i: number) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: payloads[i % payloads.length],
+    });
+    await res.arrayBuffer();
+    if (res.status !== 202) throw new Error(`event-sink answered ${res.status}`);
+  };
+
+  // Warm up the JIT, the connections and the auth cache.
+  await closedLoop(3, post);
+  const sinkRate = (await closedLoop(SECONDS, post)) * PER_REQUEST;
+  console.log(`event-sink: ${Math.round(sinkRate)} events/s with ${CONCURRENCY} concurrent requests of ${PER_REQUEST} events (${bytesPerEvent} B each)`);
+
+  const latencyRate = sinkRate / 2;
+  const latencies = await openLoop(SECONDS, latencyRate / PER_REQUEST, post);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  console.log(`event-sink at ${Math.round(latencyRate)} events/s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${latencies.length} requests`);
+  const sinkRss = sink.peakRssMb();
+  await sink.stop();
+
+  const producer = await scratch.kafka.producer();
+  const batches = bodies.map((events) => events.map((text): ProducedMessage => {
+    const id = randomUUID();
+    return { key: id, value: text, headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: String(Date.now()) } };
+  }));
+  const send = (i: number) => producer.send([{ topic: raw, messages: batches[i % batches.length]! }]);
+  await closedLoop(3, send);
+  const bareRate = (await closedLoop(SECONDS, send)) * PER_REQUEST;
+  await producer.close();
+  console.log(`bare kafkajs producer: ${Math.round(bareRate)} events/s (same messages, ${PER_REQUEST} per send, ${CONCURRENCY} in flight)`);
+
+  report({
+    bench: "sink",
+    events_per_s: Math.round(sinkRate),
+    bare_producer_events_per_s: Math.round(bareRate),
+    ratio: Number((sinkRate / bareRate).toFixed(2)),
+    latency_at_events_per_s: Math.round(latencyRate),
+    p50_ms: Number(p50.toFixed(1)),
+    p99_ms: Number(p99.toFixed(1)),
+    events_per_request: PER_REQUEST,
+    bytes_per_event: bytesPerEvent,
+    sink_rss_mb: sinkRss,
+    bench_rss_mb: peakRssMb(),
+  });
+} finally {
+  await scratch.cleanup();
+}
+
+/** Requests per second with CONCURRENCY requests always in flight. */
+async function closedLoop(seconds: number, call: (i: number) => Promise<unknown>): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        await call(next++);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** Sends at a fixed rate whatever the answers' pace, and returns each request's latency (ms), sorted. */
+async function openLoop(seconds: number, perSecond: number, call: (i: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  const inflight: Promise<void>[] = [];
+  const interval = 1000 / perSecond;
+  const start = performance.now();
+  for (let i = 0; performance.now() - start < seconds * 1000; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const sent = performance.now();
+    inflight.push(call(i).then(() => void latencies.push(performance.now() - sent)));
+  }
+  await Promise.all(inflight);
+  return latencies.sort((a, b) => a - b);
+}
+
+/** One request's events: the Appuri example's shape, a few kinds, nested bodies, ~130 bytes each. */
+function requestEvents(r: number): string[] {
+  return Array.from({ length: PER_REQUEST }, (_, i) => {
+    const n = r * PER_REQUEST + i;
+    const kind = n % 4;
+    const body =
+      kind === 0
+        ? { level: n % 50, mission_name: `m${n % 17}`, is_premium: n % 3 === 0 }
+        : kind === 1
+          ? { device: { os: n % 2 ? "ios" : "android", version: `${n % 12}.0` }, session: n }
+          : kind === 2
+            ? { amount: (n % 1000) / 10, currency: "EUR", items: [n % 5, n % 7] }
+            : { page: `/p/${n % 40}`, ms: n % 900 };
+    return JSON.stringify({
+      id: `r${r}-${i}`,
+      ts: "2015-01-01T00:31:32Z",
+      entype: "user",
+      evname: ["pass_mission", "login", "purchase", "view"][kind],
+      enid: `u${n % 997}`,
+      body,
+    });
+  });
+}

@@ -112,6 +112,8 @@ export interface Admin {
   listTopics(): Promise<string[]>;
   /** Number of partitions of each named topic. */
   partitionCounts(names: string[]): Promise<Map<string, number>>;
+  /** The topic's configs as the broker reports them (defaults included), e.g. retention.ms. */
+  topicConfigs(topic: string): Promise<Record<string, string>>;
   /** Grows a topic to `count` partitions in all (Kafka never removes partitions). */
   createPartitions(topic: string, count: number): Promise<void>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;

@@ -1,4 +1,4 @@
-import {
+import kafkajs, {
   CompressionTypes,
   Kafka,
   logLevel as KafkaLogLevel,
@@ -8,6 +8,7 @@ import {
   type KafkaMessage,
   type LogEntry,
 } from "kafkajs";
+import { waitFor } from "@schematizer/errors";
 import type {
   Admin,
   BatchHandler,
@@ -114,8 +115,22 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
           const { topics } = await admin.fetchTopicMetadata({ topics: names });
           return new Map(topics.map((t) => [t.name, t.partitions.length]));
         },
+        async topicConfigs(topic) {
+          const { resources } = await admin.describeConfigs({
+            includeSynonyms: false,
+            // Node's ESM loader cannot see this one among kafkajs's CommonJS exports by name.
+            resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic }],
+          });
+          return Object.fromEntries((resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
+        },
         async createPartitions(topic, count) {
           await admin.createPartitions({ topicPartitions: [{ topic, count }] });
+          // Resolve only once every new partition has a leader, so the next call can use it.
+          await waitFor(`leaders for ${count} partitions of ${topic}`, async () => {
+            const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+            const partitions = topics[0]?.partitions ?? [];
+            return partitions.length >= count && partitions.every((p) => p.leader >= 0) ? true : undefined;
+          }, { timeoutMs: 30_000, intervalMs: 100 });
         },
         async topicOffsets(topic) {
           const offsets = await admin.fetchTopicOffsets(topic);

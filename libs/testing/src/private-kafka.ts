@@ -50,7 +50,8 @@ export async function privateKafka(): Promise<PrivateKafka> {
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nothing listens on now, for a server a test starts. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

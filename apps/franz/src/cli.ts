@@ -1,0 +1,189 @@
+import { topicPattern } from "@schematizer/kafka";
+import { createLogger, createMetricsRegistry } from "@schematizer/observability";
+import type { AppSettings } from "@schematizer/registry";
+import { createAutoscaler } from "./autoscaler.ts";
+import { franzConfigSchema } from "./config.ts";
+import { createControl } from "./control.ts";
+import { franzError, toFranzError } from "./franz-errors.ts";
+import { openFranzRuntime } from "./franz-runtime.ts";
+import { parseEnv } from "@schematizer/config";
+
+export const USAGE = `franz: schematizer's control plane
+
+usage: npm run franz -- <command> [options]
+
+  apps create <name> [--dialect postgres|redshift] [--max-columns N] [--max-tables N]
+                                  create an app, its raw/sql/dlq topics, and print its write key (shown once)
+  apps list                       every app
+  apps describe <name>            topics, partitions, consumer lag, tables and their versions
+  apps rotate-key <name> [--grace-seconds N]
+                                  a new write key; the old one works N more seconds (default 0)
+  apps disable <name>             refuse the app's events from now on (its data stays)
+  apps enable <name>
+  apps repair-topics <name>       create whatever topics of the app are missing
+  tables lineage <app> <table>    a table's schema versions and what each changed
+  topics rebalance [--dry-run] [--window-seconds N]
+                                  measure every topic's produce rate over N seconds (default 10) and
+                                  add partitions where one runs hot
+
+options: --json  print JSON instead of text
+Connection settings come from the environment (KAFKA_BROKERS, DATABASE_URL, REGISTRY_SCHEMA, TOPIC_PREFIX, FRANZ_*).`;
+
+interface Parsed {
+  words: string[];
+  flags: Map<string, string | true>;
+}
+
+/** Splits `apps create acme --dialect redshift --json` into words and flags. */
+export function parseArgs(argv: string[]): Parsed {
+  const words: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) {
+      words.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
+    const next = argv[i + 1];
+    if (inline !== undefined) flags.set(name, inline);
+    else if (next !== undefined && !next.startsWith("--") && VALUED.has(name)) flags.set(name, argv[++i]!);
+    else flags.set(name, true);
+  }
+  return { words, flags };
+}
+
+const VALUED = new Set(["dialect", "max-columns", "max-tables", "grace-seconds", "window-seconds"]);
+
+function intFlag(flags: Parsed["flags"], name: string): number | undefined {
+  const value = flags.get(name);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw franzError("FRANZ_BAD_REQUEST", `--${name} takes a whole number, got ${String(value)}`);
+  return n;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { words, flags } = parseArgs(argv);
+  const [group, command, ...rest] = words;
+  if (group === undefined || flags.has("help") || group === "help") {
+    console.log(USAGE);
+    return group === undefined && !flags.has("help") ? 2 : 0;
+  }
+  const json = flags.has("json");
+  // The CLI needs no admin token: it acts with the database's and the cluster's own credentials.
+  const config = parseEnv(franzConfigSchema, { FRANZ_ADMIN_TOKEN: "cli-does-not-serve-http", ...process.env });
+  const runtime = await openFranzRuntime(config);
+  const control = createControl({ registry: runtime.registry, admin: runtime.admin, config });
+  const print = (value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+  const need = (value: string | undefined, what: string) => {
+    if (!value) throw franzError("FRANZ_BAD_REQUEST", `missing ${what}; see --help`);
+    return value;
+  };
+  try {
+    const key = `${group} ${command ?? ""}`.trim();
+    switch (key) {
+      case "apps create": {
+        const settings: Partial<AppSettings> = {};
+        const dialect = flags.get("dialect");
+        if (dialect !== undefined) {
+          if (dialect !== "postgres" && dialect !== "redshift") throw franzError("FRANZ_BAD_REQUEST", "--dialect is postgres or redshift");
+          Object.assign(settings, { dialect });
+        }
+        const maxColumns = intFlag(flags, "max-columns");
+        const maxTables = intFlag(flags, "max-tables");
+        if (maxColumns !== undefined) Object.assign(settings, { maxColumns });
+        if (maxTables !== undefined) Object.assign(settings, { maxTables });
+        const created = await control.createApp(need(rest[0], "the app name"), settings);
+        print(created, () =>
+          [
+            `created app ${created.app.name} (${created.app.settings.dialect}, up to ${created.app.settings.maxColumns} columns per table)`,
+            `topics: ${created.topicsCreated.join(", ") || "already present"}`,
+            `write key (shown once, store it now): ${created.writeKey}`,
+          ].join("\n"),
+        );
+        return 0;
+      }
+      case "apps list": {
+        const apps = await control.listApps();
+        print(apps, () => (apps.length === 0 ? "no apps" : apps.map((a) => `${a.name.padEnd(24)} ${a.settings.dialect.padEnd(9)} ${a.disabled ? "disabled" : "enabled"}`).join("\n")));
+        return 0;
+      }
+      case "apps describe": {
+        const d = await control.describeApp(need(rest[0], "the app name"));
+        print(d, () =>
+          [
+            `app ${d.name} (${d.settings.dialect}, ${d.disabled ? "disabled" : "enabled"}), created ${d.createdAt.toISOString()}, key rotated ${d.keyRotatedAt.toISOString()}`,
+            "topics:",
+            ...d.topics.map((t) => `  ${t.name.padEnd(32)} ${String(t.partitions).padStart(3)} partitions  ${String(t.messages).padStart(10)} messages${t.ratePerSecond === undefined ? "" : `  ${t.ratePerSecond}/s`}  retention ${Math.round((t.retentionMs ?? 0) / 3_600_000)} h`),
+            "consumers:",
+            ...d.consumers.map((c) => `  ${c.group.padEnd(24)} on ${c.topic}: lag ${c.lag}, ${c.members} members`),
+            `tables (${d.tables.length}):`,
+            ...d.tables.map((t) => `  ${t.name.padEnd(40)} v${t.version}  ${t.columns} columns`),
+          ].join("\n"),
+        );
+        return 0;
+      }
+      case "apps rotate-key": {
+        const rotated = await control.rotateKey(need(rest[0], "the app name"), intFlag(flags, "grace-seconds"));
+        print(rotated, () => `new write key (shown once, store it now): ${rotated.writeKey}`);
+        return 0;
+      }
+      case "apps disable":
+      case "apps enable": {
+        const name = need(rest[0], "the app name");
+        const app = command === "disable" ? await control.disableApp(name) : await control.enableApp(name);
+        print(app, () => `app ${app.name} is ${app.disabled ? "disabled" : "enabled"}`);
+        return 0;
+      }
+      case "apps repair-topics": {
+        const created = await control.repairTopics(need(rest[0], "the app name"));
+        print({ topicsCreated: created }, () => (created.length === 0 ? "every topic is present" : `created ${created.join(", ")}`));
+        return 0;
+      }
+      case "tables lineage": {
+        const lineage = await control.lineage(need(rest[0], "the app name"), need(rest[1], "the table name"));
+        print(lineage, () =>
+          [`${lineage.table.app}.${lineage.table.name} (subject ${lineage.table.subject})`, ...lineage.versions.map((v) => `  v${v.version} by ${v.createdBy} at ${v.createdAt.toISOString()}: ${v.changes.join("; ")}`)].join("\n"),
+        );
+        return 0;
+      }
+      case "topics rebalance": {
+        const dryRun = flags.has("dry-run");
+        const windowSeconds = intFlag(flags, "window-seconds") ?? 10;
+        const autoscaler = createAutoscaler({
+          admin: runtime.admin,
+          policy: { maxRatePerPartition: config.FRANZ_MAX_RATE_PER_PARTITION, maxPartitions: config.FRANZ_MAX_PARTITIONS, targetUtilisation: config.FRANZ_TARGET_UTILISATION },
+          topics: new RegExp(`${topicPattern("raw", config.TOPIC_PREFIX).source}|${topicPattern("sql", config.TOPIC_PREFIX).source}`),
+          dryRun,
+          log: createLogger("franz", "silent"),
+          metrics: createMetricsRegistry("franz", { processMetrics: false }),
+        });
+        await autoscaler.tick();
+        await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
+        const decisions = await autoscaler.tick();
+        print({ dryRun, windowSeconds, decisions }, () =>
+          decisions.length === 0
+            ? "no topics to measure"
+            : decisions.map((d) => `${d.topic.padEnd(32)} ${d.action === "grow" ? `${dryRun ? "would grow" : "grew"} ${d.partitions} → ${d.to}` : `keeps ${d.partitions}`}  (${d.reason})`).join("\n"),
+        );
+        return 0;
+      }
+      default:
+        throw franzError("FRANZ_BAD_REQUEST", `unknown command "${key}"; see --help`);
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+// Run only as a program, so the parser can be tested on its own.
+if (import.meta.url === `file://${process.argv[1]}`) run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const coded = toFranzError(error);
+    const message = coded.code === "FRANZ_INTERNAL" && error instanceof Error ? error.message : coded.message;
+    console.error(`franz: ${coded.code}: ${message}`);
+    process.exit(coded.status >= 500 ? 1 : 2);
+  },
+);

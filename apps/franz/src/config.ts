@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { parseEnv } from "@schematizer/config";
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** franz's configuration, from the environment; documented in the README. */
+export const franzConfigSchema = z.object({
+  FRANZ_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  FRANZ_HOST: z.string().default("0.0.0.0"),
+  /** Bearer token for the admin API and for writes to the registry API. Required: there is no safe default. */
+  FRANZ_ADMIN_TOKEN: z.string().min(16, "FRANZ_ADMIN_TOKEN must be at least 16 characters"),
+  KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  TOPIC_PREFIX: z.string().default(""),
+  DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
+  REGISTRY_SCHEMA: z.string().default("registry"),
+  /** Partitions a new app's topics start with. */
+  FRANZ_RAW_PARTITIONS: positiveInt(3),
+  FRANZ_SQL_PARTITIONS: positiveInt(3),
+  FRANZ_DLQ_PARTITIONS: positiveInt(1),
+  /** Replicas of every topic: 3 on a production cluster, 1 on a single local broker. */
+  FRANZ_REPLICATION_FACTOR: positiveInt(1),
+  FRANZ_RAW_RETENTION_MS: positiveInt(7 * DAY_MS),
+  FRANZ_SQL_RETENTION_MS: positiveInt(7 * DAY_MS),
+  FRANZ_DLQ_RETENTION_MS: positiveInt(30 * DAY_MS),
+  /** Consumer groups whose lag `describe` reports. */
+  FRANZ_SQLIZER_GROUP: z.string().default("sqlizer"),
+  FRANZ_BATCHER_GROUP: z.string().default("batcher"),
+  /** How often partition end offsets are sampled; rates are measured over this window. */
+  FRANZ_AUTOSCALE_INTERVAL_MS: positiveInt(30_000),
+  /** A partition producing more messages per second than this is hot. */
+  FRANZ_MAX_RATE_PER_PARTITION: positiveInt(5_000),
+  FRANZ_MAX_PARTITIONS: positiveInt(64),
+  /** After growing, partitions should run at this fraction of the threshold. */
+  FRANZ_TARGET_UTILISATION: z.coerce.number().gt(0).max(1).default(0.5),
+  /** Log and count decisions without adding partitions. */
+  FRANZ_AUTOSCALE_DRY_RUN: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+});
+
+export type FranzConfig = z.output<typeof franzConfigSchema>;
+
+export function readFranzConfig(env: NodeJS.ProcessEnv = process.env): FranzConfig {
+  return parseEnv(franzConfigSchema, env);
+}

@@ -1,0 +1,154 @@
+import type { Admin } from "@schematizer/kafka";
+import type { AppInfo, AppSettings, Lineage, Registry } from "@schematizer/registry";
+import { appTopicSpecs, type TopicKind } from "./app-topics.ts";
+import type { FranzConfig } from "./config.ts";
+import { franzError } from "./franz-errors.ts";
+
+export interface TopicView {
+  name: string;
+  kind: TopicKind;
+  partitions: number;
+  /** Messages ever written (sum of partition end offsets). */
+  messages: number;
+  retentionMs: number | undefined;
+  /** Messages per second over the autoscaler's last window, when it has one. */
+  ratePerSecond: number | undefined;
+}
+
+export interface ConsumerView {
+  group: string;
+  topic: string;
+  /** Messages not yet processed by the group. */
+  lag: number;
+  members: number;
+}
+
+export interface TableView {
+  name: string;
+  entype: string;
+  evname: string;
+  subject: string;
+  version: number;
+  columns: number;
+}
+
+export interface AppDescription extends AppInfo {
+  topics: TopicView[];
+  consumers: ConsumerView[];
+  tables: TableView[];
+}
+
+export interface ControlDeps {
+  registry: Registry;
+  admin: Admin;
+  config: FranzConfig;
+  /** Latest measured rate per topic, from the autoscaler (messages/s). */
+  rates?: () => ReadonlyMap<string, number>;
+}
+
+/**
+ * franz's operations on apps, shared by the admin API and the CLI.
+ *
+ * @example
+ * const control = createControl({ registry, admin, config });
+ * const { writeKey } = await control.createApp("acme");
+ */
+export function createControl(deps: ControlDeps) {
+  const { registry, admin, config } = deps;
+
+  async function ensureTopics(app: string): Promise<string[]> {
+    return admin.createTopics(appTopicSpecs(app, config));
+  }
+
+  return {
+    /**
+     * Creates the app (validated name, settings) with its topics and returns the write key, the
+     * only time it is shown. Topics already present are left as they are, so a create that
+     * failed half-way can be retried.
+     */
+    async createApp(name: string, settings: Partial<AppSettings> = {}): Promise<{ app: AppInfo; writeKey: string; topicsCreated: string[] }> {
+      const { app, key } = await registry.apps.createApp(name, settings);
+      const topicsCreated = await ensureTopics(name);
+      return { app, writeKey: key, topicsCreated };
+    },
+
+    /** Creates whatever topics of an existing app are missing. */
+    async repairTopics(name: string): Promise<string[]> {
+      await requireApp(name);
+      return ensureTopics(name);
+    },
+
+    listApps: () => registry.apps.listApps(),
+
+    async describeApp(name: string): Promise<AppDescription> {
+      const app = await requireApp(name);
+      const specs = appTopicSpecs(name, config);
+      const existing = new Set(await admin.listTopics());
+      const present = specs.filter((s) => existing.has(s.name));
+      const counts = await admin.partitionCounts(present.map((s) => s.name));
+      const rates = deps.rates?.() ?? new Map<string, number>();
+
+      const topics: TopicView[] = [];
+      const ends = new Map<string, Awaited<ReturnType<Admin["topicOffsets"]>>>();
+      for (const spec of present) {
+        const offsets = await admin.topicOffsets(spec.name);
+        ends.set(spec.name, offsets);
+        const configs = await admin.topicConfigs(spec.name);
+        topics.push({
+          name: spec.name,
+          kind: spec.kind,
+          partitions: counts.get(spec.name) ?? offsets.length,
+          messages: offsets.reduce((sum, p) => sum + Number(p.high), 0),
+          retentionMs: configs["retention.ms"] === undefined ? undefined : Number(configs["retention.ms"]),
+          ratePerSecond: rates.get(spec.name),
+        });
+      }
+
+      const consumers: ConsumerView[] = [];
+      for (const [group, kind] of [[config.FRANZ_SQLIZER_GROUP, "raw"], [config.FRANZ_BATCHER_GROUP, "sql"]] as const) {
+        const topic = specs.find((s) => s.kind === kind)!.name;
+        const offsets = ends.get(topic);
+        if (!offsets) continue;
+        const committed = await admin.groupOffsets(group, topic);
+        const lag = offsets.reduce((sum, p) => {
+          const at = BigInt(committed.get(p.partition) ?? "-1");
+          return sum + Number(BigInt(p.high) - (at < 0n ? BigInt(p.low) : at));
+        }, 0);
+        consumers.push({ group, topic, lag, members: await admin.groupMembers(group) });
+      }
+
+      const tables: TableView[] = [];
+      for (const table of await registry.listTables(name)) {
+        const latest = await registry.version(name, table.name, "latest");
+        tables.push({
+          name: table.name,
+          entype: table.entype,
+          evname: table.evname,
+          subject: table.subject,
+          version: latest?.version ?? 0,
+          columns: latest?.schema.columns.length ?? 0,
+        });
+      }
+      return { ...app, topics, consumers, tables };
+    },
+
+    rotateKey: async (name: string, graceSeconds?: number) => ({ writeKey: (await registry.apps.rotateKey(name, { graceSeconds })).key }),
+    disableApp: (name: string) => registry.apps.disableApp(name),
+    enableApp: (name: string) => registry.apps.enableApp(name),
+
+    async lineage(app: string, table: string): Promise<Lineage> {
+      await requireApp(app);
+      const lineage = await registry.lineage(app, table);
+      if (!lineage) throw franzError("FRANZ_UNKNOWN_TABLE", `app ${app} has no table ${table}`, { app, table });
+      return lineage;
+    },
+  };
+
+  async function requireApp(name: string): Promise<AppInfo> {
+    const app = await registry.apps.getApp(name);
+    if (!app) throw franzError("FRANZ_UNKNOWN_APP", `no app named ${name}`, { app: name });
+    return app;
+  }
+}
+
+export type Control = ReturnType<typeof createControl>;

@@ -1,0 +1,40 @@
+import { CodedError } from "@schematizer/errors";
+import { describe, expect, it } from "vitest";
+import { appTopicSpecs } from "./app-topics.ts";
+import { parseArgs } from "./cli.ts";
+import { franzConfigSchema } from "./config.ts";
+import { toFranzError } from "./franz-errors.ts";
+
+describe("parseArgs", () => {
+  it("separates words from flags, taking values only for flags that have one", () => {
+    const parsed = parseArgs(["apps", "create", "acme", "--dialect", "redshift", "--json", "--max-columns=300"]);
+    expect(parsed.words).toEqual(["apps", "create", "acme"]);
+    expect(Object.fromEntries(parsed.flags)).toEqual({ dialect: "redshift", json: true, "max-columns": "300" });
+    expect(parseArgs(["topics", "rebalance", "--dry-run", "extra"]).words).toEqual(["topics", "rebalance", "extra"]);
+  });
+});
+
+describe("toFranzError", () => {
+  it("maps the registry's refusals to franz codes and statuses, and hides anything else", () => {
+    expect(toFranzError(new CodedError("REGISTRY_APP_EXISTS", "exists"))).toEqual({ code: "FRANZ_APP_EXISTS", status: 409, message: "exists" });
+    expect(toFranzError(new CodedError("FRANZ_UNKNOWN_TABLE", "no table"))).toMatchObject({ status: 404 });
+    expect(toFranzError(new Error("connection string with a password"))).toEqual({ code: "FRANZ_INTERNAL", status: 500, message: "internal error" });
+  });
+});
+
+describe("appTopicSpecs", () => {
+  it("gives each topic its partitions, replication and retention", () => {
+    const config = franzConfigSchema.parse({ FRANZ_ADMIN_TOKEN: "x".repeat(16), TOPIC_PREFIX: "p.", FRANZ_REPLICATION_FACTOR: "3" });
+    const specs = appTopicSpecs("acme", config);
+    expect(specs.map((s) => [s.kind, s.name, s.partitions, s.replicationFactor])).toEqual([
+      ["raw", "p.raw.acme", 3, 3],
+      ["sql", "p.sql.acme", 3, 3],
+      ["dlq", "p.dlq.acme", 1, 3],
+    ]);
+    expect(specs[2]!.configs).toMatchObject({ "retention.ms": String(30 * 86_400_000), "min.insync.replicas": "2" });
+  });
+
+  it("refuses a short admin token at start", () => {
+    expect(() => franzConfigSchema.parse({ FRANZ_ADMIN_TOKEN: "short" })).toThrow(/at least 16/);
+  });
+});

@@ -1,0 +1,52 @@
+import { kafkajsClient, topicPattern, watchKafka } from "@schematizer/kafka";
+import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
+import { buildAdminApi } from "./admin-api.ts";
+import { createAutoscaler } from "./autoscaler.ts";
+import { readFranzConfig } from "./config.ts";
+import { createControl } from "./control.ts";
+import { openFranzRuntime } from "./franz-runtime.ts";
+
+const config = readFranzConfig();
+const log = createLogger("franz", config.LOG_LEVEL);
+
+async function main(): Promise<void> {
+  const runtime = await openFranzRuntime(config, log);
+  const metrics = createMetricsRegistry("franz");
+  const health = await watchKafka(kafkajsClient({ brokers: config.KAFKA_BROKERS.split(","), clientId: "franz-health" }));
+  const autoscaler = createAutoscaler({
+    admin: runtime.admin,
+    policy: {
+      maxRatePerPartition: config.FRANZ_MAX_RATE_PER_PARTITION,
+      maxPartitions: config.FRANZ_MAX_PARTITIONS,
+      targetUtilisation: config.FRANZ_TARGET_UTILISATION,
+    },
+    topics: new RegExp(`${topicPattern("raw", config.TOPIC_PREFIX).source}|${topicPattern("sql", config.TOPIC_PREFIX).source}`),
+    dryRun: config.FRANZ_AUTOSCALE_DRY_RUN,
+    log,
+    metrics,
+  });
+  const control = createControl({ registry: runtime.registry, admin: runtime.admin, config, rates: autoscaler.rates });
+  let stopping = false;
+  const app = buildAdminApi({
+    control,
+    autoscaler,
+    registry: runtime.registry,
+    adminToken: config.FRANZ_ADMIN_TOKEN,
+    metrics,
+    notReadyReason: () => (stopping ? "shutting down" : health.notReadyReason()),
+    log,
+  });
+  await app.listen({ port: config.FRANZ_PORT, host: config.FRANZ_HOST });
+  autoscaler.start(config.FRANZ_AUTOSCALE_INTERVAL_MS);
+  log.info({ port: config.FRANZ_PORT, autoscaleEveryMs: config.FRANZ_AUTOSCALE_INTERVAL_MS, dryRun: config.FRANZ_AUTOSCALE_DRY_RUN }, "franz listening");
+
+  onShutdown(log, async () => {
+    stopping = true;
+    await app.close();
+    await autoscaler.stop();
+    await health.stop();
+    await runtime.close();
+  });
+}
+
+main().catch(exitOnStartFailure(log));

@@ -1,0 +1,74 @@
+/**
+ * Where a batch lives in the bucket. Keys are derived from what the batch holds and where it came
+ * from, never from time or a random id: a retry after a crash writes the same key, so an orphan
+ * left by a crash between upload and ledger row is overwritten (or, if the retry cut the range
+ * differently, ignored: only keys named by a ledger row are ever loaded).
+ */
+
+/** What names a batch file. */
+export interface BatchCoordinates {
+  readonly app: string;
+  readonly table: string;
+  readonly version: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** The range's first and last Kafka offsets (decimal strings: they can exceed 2^53). */
+  readonly first: string;
+  readonly last: string;
+}
+
+/** The three objects of one batch. */
+export interface BatchKeys {
+  /** gzip CSV, one line per row, no header. */
+  readonly data: string;
+  /** Redshift COPY manifest naming the data file. */
+  readonly manifest: string;
+  /** JSON: table, version, column list, rows, offsets. */
+  readonly meta: string;
+}
+
+/**
+ * The keys of a batch: `loads/<app>/<table>/v<version>/<topic>+<partition>+<first>-<last>` plus
+ * `.csv.gz`, `.manifest` and `.meta.json`.
+ *
+ * @example
+ * ```ts
+ * batchKeys({ app: "acme", table: "_e_user__login", version: 3, topic: "sql.acme", partition: 0, first: "100", last: "199" }).data;
+ * // "loads/acme/_e_user__login/v3/sql.acme+0+100-199.csv.gz"
+ * ```
+ */
+export function batchKeys(c: BatchCoordinates): BatchKeys {
+  const base = `loads/${c.app}/${c.table}/v${c.version}/${c.topic}+${c.partition}+${c.first}-${c.last}`;
+  return { data: `${base}.csv.gz`, manifest: `${base}.manifest`, meta: `${base}.meta.json` };
+}
+
+/**
+ * The key of the records of a range that could not be decoded, kept with their bytes.
+ *
+ * @example
+ * ```ts
+ * rejectsKey("acme", "sql.acme", 0, "100", "199"); // "rejects/acme/sql.acme+0+100-199.jsonl.gz"
+ * ```
+ */
+export function rejectsKey(app: string, topic: string, partition: number, first: string, last: string): string {
+  return `rejects/${app}/${topic}+${partition}+${first}-${last}.jsonl.gz`;
+}
+
+/** A Redshift COPY manifest. */
+export interface CopyManifest {
+  readonly entries: readonly { readonly url: string; readonly mandatory: boolean; readonly meta: { readonly content_length: number } }[];
+}
+
+/**
+ * The Redshift COPY manifest of files in a bucket; `mandatory` makes COPY fail rather than load
+ * without a file that is missing.
+ *
+ * @example
+ * ```ts
+ * copyManifest("loads-bucket", [{ key: "loads/acme/…csv.gz", bytes: 1234 }]);
+ * // { entries: [{ url: "s3://loads-bucket/loads/acme/…csv.gz", mandatory: true, meta: { content_length: 1234 } }] }
+ * ```
+ */
+export function copyManifest(bucket: string, files: readonly { key: string; bytes: number }[]): CopyManifest {
+  return { entries: files.map((f) => ({ url: `s3://${bucket}/${f.key}`, mandatory: true, meta: { content_length: f.bytes } })) };
+}

@@ -1,0 +1,113 @@
+import { parseEnv } from "@schematizer/config";
+import { withDatabase } from "@schematizer/postgres";
+import { z } from "zod";
+import type { FileLimits } from "./batch-buffer.ts";
+import type { CoalesceLimits } from "./load-plan.ts";
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** batcher's configuration, from the environment; every variable is documented in the README. */
+export const batcherConfigSchema = z.object({
+  /** Port of the operational HTTP server (/healthz, /readyz, /metrics). */
+  BATCHER_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  BATCHER_HOST: z.string().default("0.0.0.0"),
+  /** The consumer group every replica joins. */
+  BATCHER_GROUP_ID: z.string().default("batcher"),
+  /** How often to look for new apps' sql topics. */
+  BATCHER_TOPIC_REFRESH_MS: positiveInt.default(5_000),
+  /** Upper bound on bytes fetched per partition per request: with the ledger-first commit rule, one fetch becomes at most one range of files. */
+  BATCHER_FETCH_MAX_BYTES: positiveInt.default(8 * 1024 * 1024),
+  /** Rows per file before a range is cut (default by warehouse: 100,000 Postgres, 1,000,000 Redshift). */
+  BATCHER_MAX_ROWS: positiveInt.optional(),
+  /** Uncompressed CSV bytes per file before a range is cut (default 64 MiB Postgres, 256 MiB Redshift). */
+  BATCHER_MAX_BYTES: positiveInt.optional(),
+  /** How long the loader may hold pending files of a table to load them in one go (default 0 Postgres, 60 s Redshift). */
+  BATCHER_MAX_AGE_MS: z.coerce.number().int().min(0).optional(),
+  /** Rows that make a coalesced load worth running before BATCHER_MAX_AGE_MS (default 1 Postgres, 500,000 Redshift). */
+  BATCHER_LOAD_MIN_ROWS: positiveInt.optional(),
+  /** Most files in one load (one COPY manifest on Redshift; one transaction on Postgres). */
+  BATCHER_LOAD_MAX_FILES: positiveInt.default(64),
+  /** Tables loaded at once by one replica. */
+  BATCHER_LOAD_CONCURRENCY: positiveInt.default(2),
+  /** How often the loader looks for work when no notification arrives. */
+  BATCHER_LOAD_POLL_MS: positiveInt.default(1_000),
+  /** Backoff of failed loads: first delay and cap (full jitter). */
+  BATCHER_RETRY_BASE_MS: positiveInt.default(1_000),
+  BATCHER_RETRY_MAX_MS: positiveInt.default(5 * 60_000),
+  /** gzip level of batch files (1 fastest … 9 smallest). */
+  BATCHER_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(1),
+  /** The batcher's own schema in the control database (ledger tables). */
+  BATCHER_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default("batcher"),
+  /** Testing only: SIGKILL the process at this point (before-upload, after-upload, after-ledger, after-copy, before-commit). */
+  BATCHER_CRASH_POINT: z.enum(["before-upload", "after-upload", "after-ledger", "after-copy", "before-commit"]).optional(),
+  /** Testing only: crash at the Nth time the crash point is reached (default 1). */
+  BATCHER_CRASH_AFTER: positiveInt.default(1),
+  KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  TOPIC_PREFIX: z.string().default(""),
+  /** The control database: the registry's Postgres, which also holds the batcher's ledger. */
+  DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
+  REGISTRY_SCHEMA: z.string().default("registry"),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default("us-east-1"),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_BUCKET: z.string().default("schematizer"),
+  /** Which warehouse the tables are loaded into. */
+  WAREHOUSE_DIALECT: z.enum(["postgres", "redshift"]).default("postgres"),
+  /** The warehouse (default: a `warehouse` database on the control Postgres, created if missing). */
+  WAREHOUSE_URL: z.string().url().optional(),
+  /** Prepended to each app's warehouse schema name (isolates environments sharing a warehouse). */
+  WAREHOUSE_SCHEMA_PREFIX: z.string().regex(/^[a-z0-9_]*$/).default(""),
+  /** Redshift COPY credentials: an IAM role ARN, or access keys. */
+  REDSHIFT_IAM_ROLE: z.string().optional(),
+  REDSHIFT_COPY_ACCESS_KEY_ID: z.string().optional(),
+  REDSHIFT_COPY_SECRET_ACCESS_KEY: z.string().optional(),
+  REDSHIFT_COPY_SESSION_TOKEN: z.string().optional(),
+  /** Region of the bucket when it differs from the cluster's. */
+  REDSHIFT_COPY_REGION: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+}).superRefine((env, ctx) => {
+  if (env.WAREHOUSE_DIALECT === "redshift") {
+    if (env.WAREHOUSE_URL === undefined) ctx.addIssue({ code: "custom", path: ["WAREHOUSE_URL"], message: "required with WAREHOUSE_DIALECT=redshift" });
+    const keys = env.REDSHIFT_COPY_ACCESS_KEY_ID !== undefined && env.REDSHIFT_COPY_SECRET_ACCESS_KEY !== undefined;
+    if (env.REDSHIFT_IAM_ROLE === undefined && !keys) {
+      ctx.addIssue({ code: "custom", path: ["REDSHIFT_IAM_ROLE"], message: "Redshift COPY needs REDSHIFT_IAM_ROLE or REDSHIFT_COPY_ACCESS_KEY_ID and REDSHIFT_COPY_SECRET_ACCESS_KEY" });
+    }
+  }
+});
+
+export type BatcherEnv = z.output<typeof batcherConfigSchema>;
+
+/** The environment with the warehouse-dependent defaults filled in. */
+export interface BatcherConfig extends BatcherEnv {
+  readonly warehouseUrl: string;
+  readonly fileLimits: FileLimits;
+  readonly coalesce: CoalesceLimits;
+}
+
+/**
+ * Reads and checks the environment once, at start; a bad value fails with every problem listed.
+ *
+ * @example
+ * ```ts
+ * const config = readBatcherConfig(); // config.fileLimits.maxRows === 100_000 on Postgres
+ * ```
+ */
+export function readBatcherConfig(env: NodeJS.ProcessEnv = process.env): BatcherConfig {
+  const parsed = parseEnv(batcherConfigSchema, env);
+  const redshift = parsed.WAREHOUSE_DIALECT === "redshift";
+  return {
+    ...parsed,
+    warehouseUrl: parsed.WAREHOUSE_URL ?? withDatabase(parsed.DATABASE_URL, "warehouse"),
+    fileLimits: {
+      maxRows: parsed.BATCHER_MAX_ROWS ?? (redshift ? 1_000_000 : 100_000),
+      maxBytes: parsed.BATCHER_MAX_BYTES ?? (redshift ? 256 : 64) * 1024 * 1024,
+    },
+    coalesce: {
+      maxAgeMs: parsed.BATCHER_MAX_AGE_MS ?? (redshift ? 60_000 : 0),
+      minRows: parsed.BATCHER_LOAD_MIN_ROWS ?? (redshift ? 500_000 : 1),
+      maxFiles: parsed.BATCHER_LOAD_MAX_FILES,
+      maxRows: (parsed.BATCHER_MAX_ROWS ?? (redshift ? 1_000_000 : 100_000)) * (redshift ? 8 : 4),
+    },
+  };
+}

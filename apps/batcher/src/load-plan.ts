@@ -1,0 +1,78 @@
+/**
+ * The loader's decisions as pure functions: which pending files of a table go into the next load,
+ * and when a failed load is tried again.
+ */
+import { backoffDelay } from "@schematizer/errors";
+
+/** How the loader gathers a table's pending files into one load. */
+export interface CoalesceLimits {
+  /** How long the oldest pending file may wait for more to join it (0: load at once). */
+  readonly maxAgeMs: number;
+  /** Rows that make a load worth running before `maxAgeMs`. */
+  readonly minRows: number;
+  readonly maxFiles: number;
+  readonly maxRows: number;
+}
+
+/** A ledger row as the loader plans with it. */
+export interface PendingBatch {
+  readonly id: string;
+  readonly schemaId: number;
+  readonly state: "pending" | "parked";
+  readonly rows: number;
+  readonly attempts: number;
+  readonly createdAt: Date;
+  readonly nextAttemptAt: Date | null;
+}
+
+/** What to do with a table now. */
+export type TableDecision =
+  | { readonly kind: "load"; readonly batches: readonly PendingBatch[] }
+  | { readonly kind: "parked"; readonly head: PendingBatch }
+  | { readonly kind: "wait"; readonly untilMs: number }
+  | { readonly kind: "idle" };
+
+/**
+ * The next load of a table, from its unloaded batches in ledger order. A parked head blocks the
+ * table (later batches may depend on its widenings). A head that failed before is loaded alone,
+ * so a bad file is pinned down. Otherwise the head is joined by the following batches of the same
+ * schema version, up to the limits; small loads wait up to `maxAgeMs` for more rows.
+ *
+ * @example
+ * ```ts
+ * nextLoad(batches, { maxAgeMs: 0, minRows: 1, maxFiles: 64, maxRows: 400_000 }, Date.now());
+ * // { kind: "load", batches: [b1, b2] }
+ * ```
+ */
+export function nextLoad(unloaded: readonly PendingBatch[], limits: CoalesceLimits, nowMs: number): TableDecision {
+  const head = unloaded[0];
+  if (head === undefined) return { kind: "idle" };
+  if (head.state === "parked") return { kind: "parked", head };
+  if (head.nextAttemptAt !== null && head.nextAttemptAt.getTime() > nowMs) return { kind: "wait", untilMs: head.nextAttemptAt.getTime() };
+  if (head.attempts > 0) return { kind: "load", batches: [head] };
+  const batches: PendingBatch[] = [head];
+  let rows = head.rows;
+  for (const next of unloaded.slice(1)) {
+    if (next.state !== "pending" || next.schemaId !== head.schemaId || next.attempts > 0) break;
+    if (batches.length >= limits.maxFiles || rows + next.rows > limits.maxRows) break;
+    batches.push(next);
+    rows += next.rows;
+  }
+  const dueMs = head.createdAt.getTime() + limits.maxAgeMs;
+  const complete = batches.length < unloaded.length; // more rows are already waiting behind this load
+  if (rows < limits.minRows && !complete && nowMs < dueMs) return { kind: "wait", untilMs: dueMs };
+  return { kind: "load", batches };
+}
+
+/**
+ * When a load that failed for the `attempts`-th time is tried again: full-jitter exponential
+ * backoff, so replicas that failed together do not retry together.
+ *
+ * @example
+ * ```ts
+ * retryAt(3, { baseMs: 1_000, maxMs: 300_000 }, Date.now()); // within the next 4 s
+ * ```
+ */
+export function retryAt(attempts: number, backoff: { baseMs: number; maxMs: number }, nowMs: number, random = Math.random): Date {
+  return new Date(nowMs + backoffDelay(attempts, backoff.baseMs, backoff.maxMs, random));
+}

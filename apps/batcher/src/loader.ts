@@ -1,0 +1,278 @@
+/**
+ * Stage 2: the ledger's pending batches → the warehouse, one active loader per app.
+ *
+ * Any number of replicas run a loader; each app is loaded by whichever holds its advisory lock in
+ * the control database (a session lock on a dedicated connection, so it goes when the process
+ * does). Within an app, tables load independently and in parallel, each in ledger order: a parked
+ * batch holds back the later batches of its table only. Stage 1 NOTIFYs on every commit, so an idle
+ * loader wakes at once rather than at its next poll.
+ *
+ * The loader's own bookkeeping is only a hint for the warehouse: a load checks `_sz_loads` in the
+ * warehouse transaction first, so a crash between the warehouse commit and `markLoaded` is
+ * harmless (the next attempt finds the keys and marks them loaded).
+ */
+import { CodedError } from "@schematizer/errors";
+import type { Logger } from "@schematizer/observability";
+import pg from "pg";
+import type { BatcherMetrics } from "./batcher-metrics.ts";
+import type { CrashHook } from "./crash-points.ts";
+import type { Ledger, LedgerBatch } from "./ledger.ts";
+import { nextLoad, retryAt, type CoalesceLimits } from "./load-plan.ts";
+import type { SchemaVersions } from "./schema-versions.ts";
+import { classifyLoadError, type SchemaRef, type Warehouse } from "./warehouse.ts";
+
+export interface LoaderDeps {
+  readonly ledger: Ledger;
+  /** The control database, for the loader's dedicated lock and LISTEN connection. */
+  readonly controlUrl: string;
+  readonly warehouse: Warehouse;
+  readonly versions: SchemaVersions;
+  readonly coalesce: CoalesceLimits;
+  readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  /** Tables loaded at once. */
+  readonly concurrency: number;
+  readonly pollMs: number;
+  readonly metrics: BatcherMetrics;
+  readonly log: Logger;
+  readonly crash: CrashHook;
+}
+
+export interface Loader {
+  start(): Promise<void>;
+  /** Finishes the loads in hand, releases its apps, closes its connection. */
+  stop(): Promise<void>;
+  /** Why the loader cannot work now, or undefined. */
+  notReadyReason(): string | undefined;
+  /** Apps this replica loads now. */
+  apps(): string[];
+}
+
+interface Job {
+  app: string;
+  table: string;
+  batches: readonly LedgerBatch[];
+}
+
+/**
+ * The loader.
+ *
+ * @example
+ * ```ts
+ * const loader = createLoader({ ledger, controlUrl, warehouse, versions, coalesce, backoff, concurrency: 2, pollMs: 1000, metrics, log, crash: noCrash });
+ * await loader.start();
+ * ```
+ */
+export function createLoader(deps: LoaderDeps): Loader {
+  const { ledger, warehouse, metrics, log } = deps;
+  const held = new Set<string>();
+  let client: pg.Client | undefined;
+  let connecting: Promise<pg.Client> | undefined;
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let woken = false;
+  let lastError: string | undefined;
+
+  function notify(): void {
+    woken = true;
+    wake?.();
+  }
+
+  async function lockClient(): Promise<pg.Client> {
+    if (client !== undefined) return client;
+    connecting ??= (async () => {
+      const c = new pg.Client({ connectionString: deps.controlUrl, application_name: "schematizer-batcher-loader" });
+      const lost = () => {
+        // The server dropped our session and with it every lock: stop loading those apps.
+        if (client === c) client = undefined;
+        held.clear();
+      };
+      c.on("error", lost);
+      c.on("end", lost);
+      c.on("notification", notify);
+      await c.connect();
+      await c.query(`LISTEN ${JSON.stringify(ledger.channel)}`);
+      client = c;
+      return c;
+    })().finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  }
+
+  async function claim(apps: readonly string[]): Promise<void> {
+    const c = await lockClient();
+    const wanted = new Set(apps);
+    for (const app of [...held]) {
+      if (wanted.has(app)) continue;
+      // Idle here: let another replica take it when it has work.
+      await c.query("SELECT pg_advisory_unlock(hashtext($1), hashtext($2))", [ledger.schema, app]);
+      held.delete(app);
+    }
+    for (const app of apps) {
+      if (held.has(app)) continue;
+      const { rows } = await c.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked", [ledger.schema, app]);
+      if (rows[0]?.locked) {
+        held.add(app);
+        log.info({ app }, "loading app");
+      }
+    }
+  }
+
+  async function schemaRef(id: number): Promise<SchemaRef> {
+    const found = await deps.versions.versionById(id);
+    if (found === undefined) throw new CodedError("BATCHER_UNKNOWN_SCHEMA", `schema id ${id} is not in the registry`, { retriable: false });
+    return { id, schema: found.schema };
+  }
+
+  async function runJob(job: Job): Promise<void> {
+    const { app, table, batches } = job;
+    const ids = batches.map((b) => b.id);
+    const head = batches[0] as LedgerBatch;
+    const started = performance.now();
+    try {
+      const files = await schemaRef(head.schemaId);
+      if (files.schema.dialect !== warehouse.dialect) {
+        throw new CodedError("BATCHER_DIALECT_MISMATCH", `${app} writes ${files.schema.dialect} schemas; this warehouse is ${warehouse.dialect}`, { retriable: false });
+      }
+      const applied = await warehouse.appliedVersion(app, table);
+      const current = applied === undefined ? undefined : await schemaRef(applied.schemaId);
+      const target = current !== undefined && current.schema.version >= files.schema.version ? current : files;
+      const result = await warehouse.load({
+        app,
+        target,
+        files,
+        current,
+        batches: batches.map((b) => ({ key: b.dataKey, manifestKey: b.manifestKey, rows: b.rows, gzipBytes: b.gzipBytes })),
+      });
+      deps.crash("after-copy");
+      const byId = new Map<string, number>();
+      for (const b of batches) byId.set(b.id, result.inserted.get(b.dataKey) ?? 0);
+      await ledger.markLoaded(ids, byId);
+      const rows = batches.filter((b) => !result.alreadyLoaded.includes(b.dataKey)).reduce((n, b) => n + b.rows, 0);
+      const inserted = [...result.inserted.values()].reduce((n, v) => n + v, 0);
+      metrics.loadSeconds.observe({ dialect: warehouse.dialect }, (performance.now() - started) / 1000);
+      metrics.batchesLoaded.inc({ app }, batches.length);
+      metrics.rowsLoaded.inc({ app }, inserted);
+      if (rows > inserted) metrics.rowsDuplicate.inc({ app }, rows - inserted);
+      if (result.alreadyLoaded.length > 0) log.info({ app, table, keys: result.alreadyLoaded }, "batches were in the warehouse already; ledger caught up");
+      log.debug({ app, table, files: batches.length, rows, inserted, ms: Math.round(performance.now() - started) }, "loaded");
+    } catch (error) {
+      const coded = classifyLoadError(error);
+      metrics.loadFailures.inc({ app, reason: coded.code });
+      if (coded.retriable || batches.length > 1) {
+        // A group that failed for good is split: its head is tried alone next, to find the bad file.
+        const at = coded.retriable ? retryAt(head.attempts + 1, deps.backoff, Date.now()) : new Date();
+        log.warn({ err: error, app, table, batches: ids, attempt: head.attempts + 1, retryAt: at }, "load failed; will retry");
+        await ledger.recordFailure(ids, `${coded.code}: ${coded.message}`, at);
+      } else {
+        log.error({ err: error, app, table, batch: head.id, key: head.dataKey, code: coded.code }, "load cannot succeed; batch parked, later batches of the table wait behind it");
+        await ledger.park(ids, coded.code, coded.message);
+      }
+    }
+  }
+
+  async function round(): Promise<number> {
+    const apps = await ledger.appsWithWork();
+    await claim(apps);
+    const jobs: Job[] = [];
+    let nextWakeMs = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    for (const app of held) {
+      const tables = await ledger.unloaded(app, deps.coalesce.maxFiles + 1);
+      for (const [table, batches] of tables) {
+        const decision = nextLoad(batches, deps.coalesce, now);
+        if (decision.kind === "load") jobs.push({ app, table, batches: decision.batches as LedgerBatch[] });
+        else if (decision.kind === "wait") nextWakeMs = Math.min(nextWakeMs, decision.untilMs);
+      }
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length && !stopped) await runJob(jobs[next++] as Job);
+    };
+    await Promise.all(Array.from({ length: Math.min(deps.concurrency, jobs.length) }, worker));
+    await observeBacklog();
+    pendingWakeMs = nextWakeMs;
+    return jobs.length;
+  }
+
+  let pendingWakeMs = Number.POSITIVE_INFINITY;
+
+  async function observeBacklog(): Promise<void> {
+    const backlog = await ledger.backlog();
+    metrics.freshness.reset();
+    metrics.parked.reset();
+    metrics.pending.reset();
+    const now = Date.now();
+    for (const [app, b] of backlog) {
+      metrics.freshness.set({ app }, Math.max(0, (now - b.oldestReceivedAt.getTime()) / 1000));
+      metrics.parked.set({ app }, b.parked);
+      metrics.pending.set({ app }, b.pending);
+    }
+  }
+
+  async function sleep(ms: number): Promise<void> {
+    if (woken || stopped) {
+      woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      wake = done;
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+    });
+    woken = false;
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      let worked = 0;
+      try {
+        worked = await round();
+        lastError = undefined;
+        failures = 0;
+      } catch (error) {
+        failures++;
+        lastError = error instanceof Error ? error.message : String(error);
+        log.warn({ err: error, failures }, "loader round failed; retrying");
+        if (client !== undefined) {
+          const c = client;
+          client = undefined;
+          held.clear();
+          await c.end().catch(() => undefined);
+        }
+      }
+      if (worked > 0) continue;
+      const untilWake = Number.isFinite(pendingWakeMs) ? Math.max(10, pendingWakeMs - Date.now()) : deps.pollMs;
+      await sleep(failures > 0 ? Math.min(30_000, deps.pollMs * 2 ** Math.min(failures, 5)) : Math.min(deps.pollMs, untilWake));
+    }
+  }
+
+  return {
+    async start() {
+      stopped = false;
+      await lockClient();
+      running = loop();
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await running;
+      const c = client;
+      client = undefined;
+      held.clear();
+      // Ending the session releases every advisory lock it holds.
+      await c?.end().catch(() => undefined);
+    },
+    notReadyReason() {
+      if (client === undefined && !stopped) return `loader has no control database connection${lastError === undefined ? "" : `: ${lastError}`}`;
+      return undefined;
+    },
+    apps: () => [...held],
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The SQL the Redshift warehouse runs, as pure functions of their inputs so the text can be
+ * checked without a cluster.
+ */
+import { quoteIdent, SYSTEM_COLUMNS } from "@schematizer/schema";
+
+/** How COPY authenticates to S3. */
+export type CopyCredentials =
+  | { readonly iamRole: string }
+  | { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+
+/** Quotes a string literal (standard_conforming_strings, Redshift's default). */
+export function literal(text: string): string {
+  if (text.includes("\0")) throw new Error("literals cannot contain NUL");
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The app's bookkeeping tables: `_sz_loads` (the batches already in the warehouse) and
+ * `_sz_tables` (each table's applied version, and progress through a DDL plan under way).
+ *
+ * @example
+ * ```ts
+ * redshiftPrepareStatements("acme")[0]; // 'CREATE SCHEMA IF NOT EXISTS "acme"'
+ * ```
+ */
+export function redshiftPrepareStatements(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE IF NOT EXISTS ${s}."_sz_loads" (
+  batch_key VARCHAR(1024) NOT NULL,
+  table_name VARCHAR(127) NOT NULL,
+  version INTEGER NOT NULL,
+  rows_in_file BIGINT NOT NULL,
+  rows_inserted BIGINT NOT NULL,
+  loaded_at TIMESTAMPTZ NOT NULL DEFAULT SYSDATE,
+  PRIMARY KEY (batch_key)
+)`,
+    `CREATE TABLE IF NOT EXISTS ${s}."_sz_tables" (
+  table_name VARCHAR(127) NOT NULL,
+  version INTEGER NOT NULL,
+  schema_id INTEGER NOT NULL,
+  plan_schema_id INTEGER,
+  plan_step INTEGER,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT SYSDATE,
+  PRIMARY KEY (table_name)
+)`,
+  ];
+}
+
+/** Options of one COPY. */
+export interface CopyOptions {
+  readonly schema: string;
+  /** The table (or staging table) to copy into, unqualified when temporary. */
+  readonly into: string;
+  readonly temporary: boolean;
+  readonly columns: readonly string[];
+  /** `s3://bucket/key` of the manifest. */
+  readonly manifestUrl: string;
+  readonly credentials: CopyCredentials;
+  readonly region?: string;
+}
+
+/**
+ * COPY of gzip CSV files named by a manifest, with an explicit column list. NULL is the empty
+ * unquoted field, as in the files; EMPTYASNULL and BLANKSASNULL are left out on purpose, since
+ * they would turn empty and blank strings into NULL.
+ *
+ * @example
+ * ```ts
+ * copySql({ schema: "acme", into: "_sz_stage", temporary: true, columns: ["_sz_id"], manifestUrl: "s3://b/m", credentials: { iamRole: "arn:…" } });
+ * // COPY "_sz_stage" ("_sz_id") FROM 's3://b/m' IAM_ROLE 'arn:…' MANIFEST CSV GZIP NULL AS '' TIMEFORMAT 'auto' …
+ * ```
+ */
+export function copySql(options: CopyOptions): string {
+  const target = options.temporary ? quoteIdent(options.into) : `${quoteIdent(options.schema)}.${quoteIdent(options.into)}`;
+  const c = options.credentials;
+  const credentials =
+    "iamRole" in c
+      ? `IAM_ROLE ${literal(c.iamRole)}`
+      : `ACCESS_KEY_ID ${literal(c.accessKeyId)} SECRET_ACCESS_KEY ${literal(c.secretAccessKey)}${c.sessionToken === undefined ? "" : ` SESSION_TOKEN ${literal(c.sessionToken)}`}`;
+  return [
+    `COPY ${target} (${options.columns.map(quoteIdent).join(", ")})`,
+    `FROM ${literal(options.manifestUrl)}`,
+    credentials,
+    ...(options.region === undefined ? [] : [`REGION ${literal(options.region)}`]),
+    `MANIFEST CSV GZIP NULL AS '' TIMEFORMAT 'auto' DATEFORMAT 'auto' ACCEPTINVCHARS COMPUPDATE OFF STATUPDATE OFF`,
+  ].join("\n");
+}
+
+/**
+ * The statements of one load after the COPY into the staging table: insert the rows whose id is
+ * new — not in the table, and the first of its id in the files (by receive time) — then record
+ * the batches in `_sz_loads`. Redshift enforces no key, so the check is explicit.
+ *
+ * @example
+ * ```ts
+ * mergeSql({ schema: "acme", table: "_e_user__login", columns: ["_sz_id", "level"] });
+ * ```
+ */
+export function mergeSql(options: { schema: string; table: string; columns: readonly string[] }): string {
+  const table = `${quoteIdent(options.schema)}.${quoteIdent(options.table)}`;
+  const cols = options.columns.map(quoteIdent).join(", ");
+  const id = quoteIdent(SYSTEM_COLUMNS.id);
+  return [
+    `INSERT INTO ${table} (${cols})`,
+    `SELECT ${cols} FROM (`,
+    `  SELECT ${cols}, ROW_NUMBER() OVER (PARTITION BY ${id} ORDER BY ${quoteIdent(SYSTEM_COLUMNS.receivedAt)}, ${quoteIdent(SYSTEM_COLUMNS.ts)}) AS "_sz_rn"`,
+    `  FROM "_sz_stage"`,
+    `) s`,
+    `WHERE s."_sz_rn" = 1 AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.${id} = s.${id})`,
+  ].join("\n");
+}
+
+/**
+ * The first load errors of the session's last COPY, for the reason a batch is parked.
+ *
+ * @example
+ * ```ts
+ * loadErrorsSql(); // SELECT … FROM sys_load_error_detail WHERE query_id = pg_last_copy_id() …
+ * ```
+ */
+export function loadErrorsSql(limit = 5): string {
+  return `SELECT file_name, line_number, column_name, error_code, error_message
+FROM sys_load_error_detail WHERE query_id = pg_last_copy_id()
+ORDER BY line_number LIMIT ${Math.max(1, Math.floor(limit))}`;
+}

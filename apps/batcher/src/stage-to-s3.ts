@@ -1,0 +1,247 @@
+/**
+ * Stage 1: records of `sql.<app>` → gzip CSV files in S3 → a fenced ledger row.
+ *
+ * The consumer commits a fetched batch's offsets as soon as its handler resolves, so the handler
+ * resolves only once every record of the batch is covered by the ledger: Kafka offsets then never
+ * run ahead of the ledger, and a crash at any point re-reads rather than loses. Records the ledger
+ * already covers (read again after a crash or a rebalance) are skipped. A fetched batch is cut into
+ * ranges when a file reaches its row or byte limit; each range is one ledger commit.
+ */
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
+import { CodedError, retry } from "@schematizer/errors";
+import type { BatchContext, ConsumedMessage, MessageBatch } from "@schematizer/kafka";
+import type { Logger } from "@schematizer/observability";
+import type { ObjectStore } from "@schematizer/s3";
+import { avroDecode, confluentFrame } from "@schematizer/schema";
+import { RangeBuffer, type FileBuffer, type FileLimits, type RejectedRecord } from "./batch-buffer.ts";
+import { batchKeys, copyManifest, rejectsKey } from "./batch-key.ts";
+import type { BatcherMetrics } from "./batcher-metrics.ts";
+import type { CrashHook } from "./crash-points.ts";
+import type { Ledger, NewBatch } from "./ledger.ts";
+import { firstUncovered, rangeStart } from "./ledger-rules.ts";
+import type { SchemaVersions, VersionInfo } from "./schema-versions.ts";
+
+const gzip = promisify(gzipCallback);
+
+export interface StageToS3Deps {
+  readonly ledger: Ledger;
+  readonly store: ObjectStore;
+  readonly versions: SchemaVersions;
+  readonly limits: FileLimits;
+  readonly gzipLevel: number;
+  readonly metrics: BatcherMetrics;
+  readonly log: Logger;
+  readonly crash: CrashHook;
+  /** The app a topic belongs to, or undefined for a topic that is not an app's sql topic. */
+  readonly appOf: (topic: string) => string | undefined;
+}
+
+/** What one fetched batch became. */
+export interface StageOutcome {
+  readonly skipped: number;
+  readonly ranges: number;
+  readonly rows: number;
+  readonly fenced: number;
+}
+
+/**
+ * The stage-1 handler: resolves when every record of `batch` is in a committed ledger range.
+ * Infrastructure failures (S3, the control database, the registry) are retried with backoff
+ * while the consumer is running; the batch is then read again from Kafka if it stops.
+ *
+ * @example
+ * ```ts
+ * const stage = createStageToS3({ ledger, store, versions, limits, gzipLevel: 1, metrics, log, crash: noCrash, appOf });
+ * await consumer.run((batch, context) => stage(batch, context).then(() => undefined));
+ * ```
+ */
+export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, context: BatchContext) => Promise<StageOutcome> {
+  const { ledger, store, metrics, log } = deps;
+
+  async function schemasOf(messages: readonly ConsumedMessage[]): Promise<Map<number, VersionInfo | undefined>> {
+    const ids = new Set<number>();
+    for (const m of messages) {
+      const frame = m.value === null ? undefined : confluentFrame(m.value);
+      if (frame !== undefined) ids.add(frame.schemaId);
+    }
+    const found = new Map<number, VersionInfo | undefined>();
+    await Promise.all(
+      [...ids].map(async (id) => {
+        found.set(id, await deps.versions.versionById(id));
+      }),
+    );
+    return found;
+  }
+
+  function toRow(app: string, message: ConsumedMessage, versions: Map<number, VersionInfo | undefined>): { version: VersionInfo; schemaId: number; values: ReturnType<typeof avroDecode>["values"] } | RejectedRecord {
+    const reject = (code: string, reason: string): RejectedRecord => ({
+      offset: message.offset,
+      key: message.key?.toString("utf8") ?? null,
+      value: message.value?.toString("base64") ?? null,
+      code,
+      reason,
+    });
+    const frame = message.value === null ? undefined : confluentFrame(message.value);
+    if (frame === undefined) return reject("BATCHER_NOT_CONFLUENT", "value is not in the Confluent wire format (magic byte 0, schema id)");
+    const version = versions.get(frame.schemaId);
+    if (version === undefined) return reject("BATCHER_UNKNOWN_SCHEMA", `schema id ${frame.schemaId} is not in the registry`);
+    if (version.app !== app) return reject("BATCHER_WRONG_APP", `schema id ${frame.schemaId} belongs to app ${version.app}, not ${app}`);
+    try {
+      const row = avroDecode(version.schema, frame.payload);
+      return { version, schemaId: frame.schemaId, values: row.values };
+    } catch (error) {
+      return reject("BATCHER_AVRO_DECODE", `not a row of ${version.table} v${version.version}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async function upload(file: FileBuffer, range: RangeBuffer, last: string): Promise<NewBatch> {
+    const keys = batchKeys({ app: file.app, table: file.table, version: file.version, topic: range.topic, partition: range.partition, first: range.first.toString(), last });
+    const body = await gzip(Buffer.from(file.lines.join(""), "utf8"), { level: deps.gzipLevel });
+    const meta = {
+      app: file.app,
+      table: file.table,
+      version: file.version,
+      schemaId: file.schemaId,
+      columns: file.columns,
+      rows: file.rows,
+      topic: range.topic,
+      partition: range.partition,
+      firstOffset: range.first.toString(),
+      lastOffset: last,
+      format: "csv",
+      compression: "gzip",
+    };
+    await Promise.all([
+      store.put(keys.data, body, {
+        contentType: "text/csv",
+        metadata: {
+          table: file.table,
+          version: String(file.version),
+          "schema-id": String(file.schemaId),
+          rows: String(file.rows),
+          topic: range.topic,
+          partition: String(range.partition),
+          "first-offset": range.first.toString(),
+          "last-offset": last,
+        },
+      }),
+      store.put(keys.manifest, JSON.stringify(copyManifest(store.bucket, [{ key: keys.data, bytes: body.length }])), { contentType: "application/json" }),
+      store.put(keys.meta, JSON.stringify(meta), { contentType: "application/json" }),
+    ]);
+    return {
+      app: file.app,
+      table: file.table,
+      version: file.version,
+      schemaId: file.schemaId,
+      dataKey: keys.data,
+      manifestKey: keys.manifest,
+      metaKey: keys.meta,
+      columns: file.columns,
+      rows: file.rows,
+      csvBytes: file.csvBytes,
+      gzipBytes: body.length,
+      oldestReceivedAt: file.oldestReceivedAt,
+    };
+  }
+
+  /** Uploads a range's files and commits it; false when another consumer committed first. */
+  async function flush(app: string, range: RangeBuffer, unseen: bigint): Promise<boolean> {
+    const last = range.last as string;
+    const files = range.files();
+    deps.crash("before-upload");
+    const started = performance.now();
+    const batches = await Promise.all(files.map((f) => upload(f, range, last)));
+    let rejected: (RejectedRecord & { app: string; objectKey: string })[] = [];
+    if (range.rejected.length > 0) {
+      const key = rejectsKey(app, range.topic, range.partition, range.first.toString(), last);
+      const lines = range.rejected.map((r) => `${JSON.stringify(r)}\n`).join("");
+      await store.put(key, await gzip(Buffer.from(lines, "utf8")), { contentType: "application/x-ndjson" });
+      rejected = range.rejected.map((r) => ({ ...r, app, objectKey: key }));
+    }
+    metrics.uploadSeconds.observe((performance.now() - started) / 1000);
+    deps.crash("after-upload");
+    const committed = await ledger.commitRange({
+      topic: range.topic,
+      partition: range.partition,
+      first: range.first,
+      last: BigInt(last),
+      unseen,
+      batches,
+      rejected,
+    });
+    if (!committed) {
+      metrics.fenced.inc({ topic: range.topic });
+      log.warn({ topic: range.topic, partition: range.partition, first: range.first.toString(), last }, "range already committed by another consumer; discarded");
+      return false;
+    }
+    deps.crash("after-ledger");
+    for (const b of batches) {
+      metrics.rowsFlushed.inc({ app: b.app }, b.rows);
+      metrics.bytesFlushed.inc({ app: b.app, encoding: "csv" }, b.csvBytes);
+      metrics.bytesFlushed.inc({ app: b.app, encoding: "gzip" }, b.gzipBytes);
+      metrics.batchRows.observe(b.rows);
+      metrics.batchBytes.observe(b.gzipBytes);
+    }
+    for (const f of files) if (f.moved > 0) metrics.cellsMoved.inc({ app: f.app }, f.moved);
+    for (const r of range.rejected) metrics.recordsRejected.inc({ app, reason: r.code });
+    if (range.rejected.length > 0) {
+      log.error({ app, topic: range.topic, partition: range.partition, rejected: range.rejected.length, first: range.rejected[0] }, "records could not be decoded; kept under rejects/");
+    }
+    if (unseen > 0n) {
+      metrics.unseenOffsets.inc({ topic: range.topic }, Number(unseen));
+      log.error({ topic: range.topic, partition: range.partition, first: range.first.toString(), unseen: unseen.toString() }, "range covers offsets with no record to read");
+    }
+    return true;
+  }
+
+  async function stage(batch: MessageBatch, context: BatchContext): Promise<StageOutcome> {
+    const started = performance.now();
+    const app = deps.appOf(batch.topic);
+    const outcome = { skipped: 0, ranges: 0, rows: 0, fenced: 0 };
+    if (app === undefined || batch.messages.length === 0) return outcome;
+    const retrying = { attempts: 1_000_000, baseDelayMs: 200, maxDelayMs: 30_000, onRetry: (error: unknown, attempt: number) => {
+      log.warn({ err: error, topic: batch.topic, partition: batch.partition, attempt }, "stage to S3 failed; retrying");
+      if (!context.isRunning()) throw new CodedError("BATCHER_STOPPING", "consumer stopping; the batch will be read again", { retriable: false, cause: error });
+    } };
+    const versions = await retry(() => schemasOf(batch.messages), retrying);
+
+    let messages = batch.messages;
+    let end = await retry(() => ledger.partitionEnd(batch.topic, batch.partition), retrying);
+    for (;;) {
+      const from = firstUncovered(messages, end);
+      outcome.skipped += from;
+      if (from > 0) metrics.recordsSkipped.inc({ topic: batch.topic }, from);
+      messages = messages.slice(from);
+      if (messages.length === 0) break;
+      const { first, unseen } = rangeStart(end, BigInt((messages[0] as ConsumedMessage).offset));
+      const range = new RangeBuffer(batch.topic, batch.partition, first);
+      let taken = 0;
+      for (const message of messages) {
+        const row = toRow(app, message, versions);
+        if ("code" in row) range.reject(row);
+        else range.add(message.offset, { app, schemaId: row.schemaId, schema: row.version.schema, values: row.values }, deps.limits);
+        taken++;
+        if (range.full()) break;
+      }
+      const committed = await retry(() => flush(app, range, unseen), retrying);
+      await context.heartbeat();
+      if (committed) {
+        outcome.ranges++;
+        outcome.rows += range.records;
+        end = BigInt(range.last as string);
+        messages = messages.slice(taken);
+      } else {
+        outcome.fenced++;
+        end = await retry(() => ledger.partitionEnd(batch.topic, batch.partition), retrying);
+      }
+    }
+    const last = batch.messages.at(-1) as ConsumedMessage;
+    metrics.ledgerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));
+    metrics.flushSeconds.observe((performance.now() - started) / 1000);
+    deps.crash("before-commit");
+    return outcome;
+  }
+
+  return stage;
+}

@@ -6,7 +6,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** franz's configuration, from the environment; documented in the README. */
 export const franzConfigSchema = z.object({
-  FRANZ_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  FRANZ_PORT: z.coerce.number().int().min(0).max(65535).default(8083),
   FRANZ_HOST: z.string().default("0.0.0.0"),
   /** Bearer token for the admin API and for writes to the registry API. Required: there is no safe default. */
   FRANZ_ADMIN_TOKEN: z.string().min(16, "FRANZ_ADMIN_TOKEN must be at least 16 characters"),

@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { waitFor } from "@schematizer/errors";
 import { kafkajsClient, topicsFor, type Admin, type KafkaClient } from "@schematizer/kafka";
@@ -14,6 +13,8 @@ import { createPool, quoteIdent } from "@schematizer/postgres";
 import { openRegistry, type Registry } from "@schematizer/registry";
 import { createStack, repoRoot, resolveEndpoints, type Endpoints } from "@schematizer/stack";
 import type pg from "pg";
+
+export { freePort } from "@schematizer/testing";
 
 export interface BenchScratch {
   endpoints: Endpoints;
@@ -114,17 +115,6 @@ export function peakRssMb(pid: number | "self" = "self"): number {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** Prints the figures; the last line of every benchmark is this one JSON object. */

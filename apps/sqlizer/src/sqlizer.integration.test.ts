@@ -4,6 +4,7 @@ import { HEADERS, topicsFor, type ConsumedMessage, type ProducedMessage } from "
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { confluentApi, openRegistry, type Registry } from "@schematizer/registry";
 import { avroDecode, confluentFrame } from "@schematizer/schema";
+import { resolveEndpoints } from "@schematizer/stack";
 import { readTopic, startService, test, type KafkaFixture, type IsolatedDatabase } from "@schematizer/testing";
 import { waitFor } from "@schematizer/errors";
 import { describe, expect } from "vitest";
@@ -38,6 +39,19 @@ async function produce(kafka: KafkaFixture, topic: string, messages: ProducedMes
   const producer = await kafka.client.producer();
   for (let i = 0; i < messages.length; i += 5000) await producer.send([{ topic, messages: messages.slice(i, i + 5000) }]);
   await producer.close();
+}
+
+/** The environment of sqlizer processes working on this test's topics and registry. */
+function processEnv(kafka: KafkaFixture, db: IsolatedDatabase, group: string) {
+  return {
+    KAFKA_BROKERS: resolveEndpoints().kafka.brokers.join(","),
+    DATABASE_URL: db.url,
+    REGISTRY_SCHEMA: db.schema,
+    TOPIC_PREFIX: kafka.prefix,
+    SQLIZER_GROUP_ID: kafka.group(group),
+    SQLIZER_PORT: "0",
+    SQLIZER_TOPIC_REFRESH_MS: "500",
+  };
 }
 
 function inProcessSqlizer(kafka: KafkaFixture, registry: Registry) {
@@ -170,15 +184,7 @@ describe("sqlizer against the real broker and registry", () => {
       return rawEvent(`e${i}`, { ts: TS, entype: "race", evname: `kind${i % 5}`, body }, 1_420_072_300_000);
     });
 
-    const env = {
-      KAFKA_BROKERS: (await import("@schematizer/stack")).resolveEndpoints().kafka.brokers.join(","),
-      DATABASE_URL: db.url,
-      REGISTRY_SCHEMA: db.schema,
-      TOPIC_PREFIX: kafka.prefix,
-      SQLIZER_GROUP_ID: kafka.group("racers"),
-      SQLIZER_PORT: "0",
-      SQLIZER_TOPIC_REFRESH_MS: "500",
-    };
+    const env = processEnv(kafka, db, "racers");
     const racers = [1, 2, 3].map((n) => startService("sqlizer", { ...env, SQLIZER_INSTANCE: `racer-${n}` }));
     try {
       await Promise.all(racers.map((r) => r.waitForLog("sqlizer running")));
@@ -225,15 +231,7 @@ describe("sqlizer against the real broker and registry", () => {
         : rawEvent(`e${i}`, { ts: TS, entype: "user", evname: `kind${i % 4}`, body: { n: i, s: `v${i % 13}`, f: i % 7 === 0 ? 0.5 : 1 } }),
     );
 
-    const env = {
-      KAFKA_BROKERS: (await import("@schematizer/stack")).resolveEndpoints().kafka.brokers.join(","),
-      DATABASE_URL: db.url,
-      REGISTRY_SCHEMA: db.schema,
-      TOPIC_PREFIX: kafka.prefix,
-      SQLIZER_GROUP_ID: kafka.group("workers"),
-      SQLIZER_PORT: "0",
-      SQLIZER_TOPIC_REFRESH_MS: "500",
-    };
+    const env = processEnv(kafka, db, "workers");
     const victim = startService("sqlizer", { ...env, SQLIZER_INSTANCE: "victim" });
     const survivor = startService("sqlizer", { ...env, SQLIZER_INSTANCE: "survivor" });
     try {

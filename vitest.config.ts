@@ -8,14 +8,14 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{apps,libs,bench}/**/*.test.ts"],
+          include: ["{apps,libs,bench,deploy}/**/*.test.ts"],
           exclude: [...exclude, "**/*.integration.test.ts"],
         },
       },
       {
         test: {
           name: "integration",
-          include: ["{apps,libs}/**/*.integration.test.ts"],
+          include: ["{apps,libs,e2e}/**/*.integration.test.ts"],
           exclude,
           // The stack must be up: scripts/test.ts starts it, or point the env at external servers.
           globalSetup: ["libs/testing/src/global-setup.ts"],

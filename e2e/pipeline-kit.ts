@@ -1,0 +1,147 @@
+/**
+ * The whole pipeline for one test, every service a real process: franz's CLI creates the apps,
+ * event-sink takes HTTP, sqlizer and the batcher run, and rows land in the warehouse (schemas
+ * named `<test schema>_<app>` in the test's database, dropped afterwards).
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { waitFor } from "@schematizer/errors";
+import { createPool, quoteIdent } from "@schematizer/postgres";
+import { repoRoot, type Endpoints } from "@schematizer/stack";
+import { freePort, startService, type BucketFixture, type IsolatedDatabase, type KafkaFixture, type ServiceProcess } from "@schematizer/testing";
+import type pg from "pg";
+
+export interface PipelineOptions {
+  /** Brokers to use instead of the stack's (a private broker the test restarts). */
+  brokers?: string[];
+  sqlizers?: number;
+}
+
+export interface Pipeline {
+  /** Creates an app through franz's CLI; returns its write key. */
+  createApp(name: string, flags?: string[]): string;
+  /** POSTs events (a JSON array) with the app's key; returns the status and body. */
+  send(app: string, key: string, events: unknown[]): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Rows of a table, ordered by _sz_id, once at least `count` are there. */
+  rows(app: string, table: string, count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
+  /** Column name → Postgres type of a table, in column order. */
+  columns(app: string, table: string): Promise<[string, string][]>;
+  warehouse: pg.Pool;
+  schemaOf(app: string): string;
+  services: Record<"sink" | "batcher", ServiceProcess> & { sqlizers: ServiceProcess[] };
+  /** Starts a service again after a kill, with the same settings. */
+  restart(name: "sink" | "batcher" | `sqlizer-${number}`): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPipeline(
+  fixtures: { kafka: KafkaFixture; db: IsolatedDatabase; bucket: BucketFixture; endpoints: Endpoints },
+  options: PipelineOptions = {},
+): Promise<Pipeline> {
+  const { kafka, db, bucket, endpoints } = fixtures;
+  const brokers = (options.brokers ?? endpoints.kafka.brokers).join(",");
+  const schemaPrefix = `${db.schema}_`;
+  const common = {
+    KAFKA_BROKERS: brokers,
+    DATABASE_URL: db.url,
+    REGISTRY_SCHEMA: db.schema,
+    TOPIC_PREFIX: kafka.prefix,
+  };
+  const sinkPort = await freePort();
+  const envs: Record<string, Record<string, string>> = {
+    sink: { ...common, SINK_PORT: String(sinkPort), SINK_HOST: "127.0.0.1", SINK_AUTH_CACHE_MS: "1000" },
+    batcher: {
+      ...common,
+      S3_ENDPOINT: endpoints.s3.endpoint,
+      S3_REGION: endpoints.s3.region,
+      S3_ACCESS_KEY_ID: endpoints.s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: endpoints.s3.secretAccessKey,
+      S3_BUCKET: bucket.bucket,
+      BATCHER_SCHEMA: db.schema,
+      BATCHER_GROUP_ID: kafka.group("batcher"),
+      BATCHER_PORT: "0",
+      BATCHER_TOPIC_REFRESH_MS: "500",
+      BATCHER_LOAD_POLL_MS: "200",
+      BATCHER_RETRY_BASE_MS: "200",
+      BATCHER_RETRY_MAX_MS: "2000",
+      WAREHOUSE_URL: db.url,
+      WAREHOUSE_SCHEMA_PREFIX: schemaPrefix,
+    },
+  };
+  const sqlizerGroup = kafka.group("sqlizer");
+  const sqlizerCount = options.sqlizers ?? 1;
+  for (let i = 1; i <= sqlizerCount; i++) {
+    envs[`sqlizer-${i}`] = { ...common, SQLIZER_GROUP_ID: sqlizerGroup, SQLIZER_PORT: "0", SQLIZER_TOPIC_REFRESH_MS: "500", SQLIZER_INSTANCE: `e2e-${i}` };
+  }
+  const app = (name: string) => (name === "sink" ? "event-sink" : name.startsWith("sqlizer") ? "sqlizer" : "batcher");
+  const ready = { "event-sink": "event-sink listening", sqlizer: "sqlizer running", batcher: "batcher started" };
+  const launch = async (name: string) => {
+    const service = startService(app(name), envs[name]!);
+    await service.waitForLog(ready[app(name) as keyof typeof ready], 60_000);
+    return service;
+  };
+
+  const processes = new Map<string, ServiceProcess>();
+  for (const name of Object.keys(envs)) processes.set(name, await launch(name));
+  const warehouse = createPool({ connectionString: db.url, max: 4 });
+  const schemaOf = (appName: string) => `${schemaPrefix}${appName}`;
+
+  const pipeline: Pipeline = {
+    createApp(name, flags = []) {
+      const out = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot(), "apps/franz/src/cli.ts"), "apps", "create", name, ...flags, "--json"], {
+        cwd: repoRoot(),
+        encoding: "utf8",
+        env: { ...process.env, ...common, FRANZ_RAW_PARTITIONS: "2", FRANZ_SQL_PARTITIONS: "2" },
+      });
+      if (out.status !== 0) throw new Error(`franz apps create ${name}: ${out.stderr}`);
+      return (JSON.parse(out.stdout) as { writeKey: string }).writeKey;
+    },
+    async send(appName, key, events) {
+      const res = await fetch(`http://127.0.0.1:${sinkPort}/v1/apps/${appName}/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(events),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    async rows(appName, table, count, timeoutMs = 60_000) {
+      const sql = `SELECT * FROM ${quoteIdent(schemaOf(appName))}.${quoteIdent(table)} ORDER BY _sz_id`;
+      return waitFor(`${count} rows in ${appName}.${table}`, async () => {
+        const { rows } = await warehouse.query(sql).catch(() => ({ rows: [] as Record<string, unknown>[] }));
+        return rows.length >= count ? rows : undefined;
+      }, { timeoutMs, intervalMs: 200 });
+    },
+    async columns(appName, table) {
+      const { rows } = await warehouse.query<{ column_name: string; type: string }>(
+        `SELECT a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+        [schemaOf(appName), table],
+      );
+      return rows.map((r) => [r.column_name, r.type]);
+    },
+    warehouse,
+    schemaOf,
+    services: {
+      get sink() {
+        return processes.get("sink")!;
+      },
+      get batcher() {
+        return processes.get("batcher")!;
+      },
+      get sqlizers() {
+        return [...processes.entries()].filter(([n]) => n.startsWith("sqlizer")).map(([, p]) => p);
+      },
+    },
+    async restart(name) {
+      processes.set(name, await launch(name));
+    },
+    async stop() {
+      await Promise.all([...processes.values()].map((p) => p.stop()));
+      const { rows } = await warehouse.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, [schemaPrefix]);
+      for (const { nspname } of rows) await warehouse.query(`DROP SCHEMA ${quoteIdent(nspname)} CASCADE`);
+      await warehouse.end();
+    },
+  };
+  return pipeline;
+}

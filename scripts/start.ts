@@ -4,7 +4,7 @@
 // few seconds. Ctrl-C stops everything it started.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { waitFor } from "@schematizer/errors";
 import { createPool, withDatabase } from "@schematizer/postgres";
@@ -30,14 +30,14 @@ const common = {
 };
 const services: { name: string; child: ChildProcess; port: number }[] = [];
 const launch = (name: string, entry: string, port: number, extra: Record<string, string>) => {
-  const log = createWriteStream(path.join(logs, `${name}.log`), { flags: "a" });
+  // The log file itself, not a pipe through this process: a service's last lines are kept even if this script dies first.
+  const log = openSync(path.join(logs, `${name}.log`), "a");
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, entry)], {
     cwd: root,
     env: { ...process.env, ...common, ...extra },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", log, log],
   });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  closeSync(log);
   child.once("exit", (code, signal) => {
     if (!stopping) console.error(`[start] ${name} exited (${signal ?? code}); see ${path.join(logs, `${name}.log`)}`);
   });

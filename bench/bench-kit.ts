@@ -14,7 +14,7 @@ import { openRegistry, type Registry } from "@schematizer/registry";
 import { createStack, repoRoot, resolveEndpoints, type Endpoints } from "@schematizer/stack";
 import type pg from "pg";
 
-export { freePort } from "@schematizer/testing";
+export { freePort } from "@schematizer/stack";
 
 export interface BenchScratch {
   endpoints: Endpoints;

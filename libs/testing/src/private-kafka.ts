@@ -1,8 +1,7 @@
-import { createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { cacheDir, createStack, readStackEnv, type Stack } from "@schematizer/stack";
+import { cacheDir, createStack, freePort, readStackEnv, type Stack } from "@schematizer/stack";
 
 /** A broker of a test's own, for tests that stop and restart Kafka without disturbing others. */
 export interface PrivateKafka {
@@ -48,16 +47,4 @@ export async function privateKafka(): Promise<PrivateKafka> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A TCP port nothing listens on now, for a server a test starts. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }

@@ -32,6 +32,7 @@ export interface BatcherDeps {
   readonly gzipLevel?: number;
   readonly fetchMaxBytes?: number;
   readonly topicRefreshMs?: number;
+  readonly sessionTimeoutMs?: number;
   readonly loadConcurrency?: number;
   readonly loadPollMs?: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
@@ -124,6 +125,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
           groupId: deps.groupId,
           pattern: sql,
           refreshMs: deps.topicRefreshMs ?? 5_000,
+          sessionTimeoutMs: deps.sessionTimeoutMs ?? 10_000,
           maxBytesPerPartition: deps.fetchMaxBytes ?? 8 * 1024 * 1024,
           onTopicsChanged: (next) => {
             topics = next;

@@ -13,6 +13,8 @@ export const batcherConfigSchema = z.object({
   BATCHER_HOST: z.string().default("0.0.0.0"),
   /** The consumer group every replica joins. */
   BATCHER_GROUP_ID: z.string().default("batcher"),
+  /** A replica silent this long (killed, partitioned) loses its partitions to the others. */
+  BATCHER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(10_000),
   /** How often to look for new apps' sql topics. */
   BATCHER_TOPIC_REFRESH_MS: positiveInt.default(5_000),
   /** Upper bound on bytes fetched per partition per request: with the ledger-first commit rule, one fetch becomes at most one range of files. */

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     gzipLevel: config.BATCHER_GZIP_LEVEL,
     fetchMaxBytes: config.BATCHER_FETCH_MAX_BYTES,
     topicRefreshMs: config.BATCHER_TOPIC_REFRESH_MS,
+    sessionTimeoutMs: config.BATCHER_SESSION_TIMEOUT_MS,
     loadConcurrency: config.BATCHER_LOAD_CONCURRENCY,
     loadPollMs: config.BATCHER_LOAD_POLL_MS,
     backoff: { baseMs: config.BATCHER_RETRY_BASE_MS, maxMs: config.BATCHER_RETRY_MAX_MS },

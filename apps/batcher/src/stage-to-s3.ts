@@ -160,6 +160,7 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
       rejected = range.rejected.map((r) => ({ ...r, app, objectKey: key }));
     }
     metrics.uploadSeconds.observe((performance.now() - started) / 1000);
+    log.debug({ topic: range.topic, partition: range.partition, first: range.first.toString(), last, files: files.length }, "uploaded");
     deps.crash("after-upload");
     const committed = await ledger.commitRange({
       topic: range.topic,
@@ -200,6 +201,7 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
     const app = deps.appOf(batch.topic);
     const outcome = { skipped: 0, ranges: 0, rows: 0, fenced: 0 };
     if (app === undefined || batch.messages.length === 0) return outcome;
+    log.debug({ topic: batch.topic, partition: batch.partition, first: batch.messages[0]?.offset, records: batch.messages.length }, "fetched");
     const retrying = { attempts: 1_000_000, baseDelayMs: 200, maxDelayMs: 30_000, onRetry: (error: unknown, attempt: number) => {
       log.warn({ err: error, topic: batch.topic, partition: batch.partition, attempt }, "stage to S3 failed; retrying");
       if (!context.isRunning()) throw new CodedError("BATCHER_STOPPING", "consumer stopping; the batch will be read again", { retriable: false, cause: error });

@@ -24,7 +24,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { CsvRowEncoder } from "../apps/batcher/src/csv.ts";
 import { benchScratch, freePort, report, startBenchService } from "./bench-kit.ts";
 
-const ROWS = Number(process.env.BATCHER_BENCH_ROWS ?? 400_000);
+const ROWS = Number(process.env.BATCHER_BENCH_ROWS ?? 500_000);
 const TABLES = Number(process.env.BATCHER_BENCH_TABLES ?? 4);
 const PARTITIONS = 4;
 const APP = "bench";
@@ -41,7 +41,7 @@ let batcher: Awaited<ReturnType<typeof startBenchService>> | undefined;
 function body(i: number): Record<string, unknown> {
   return {
     level: i % 97,
-    score: (i % 1000) / 7,
+    score: (i % 1000) + 0.5,
     mission_name: `mission ${i % 500}, "${i % 13}"`,
     is_premium: i % 3 === 0,
     started_at: "2015-01-01T00:31:32.123456Z",
@@ -67,6 +67,8 @@ try {
     batch.push({ key: version.table, value: confluentEncode(version.id, version.schema, row) });
     let table = csv.get(version.table);
     if (table === undefined) csv.set(version.table, (table = { schema: version.schema, chunks: [] }));
+    // Every body has the same shape, so each table has one version and one CSV layout.
+    if (table.schema.version !== version.schema.version) throw new Error(`${version.table} evolved mid-bench`);
     table.chunks.push(new CsvRowEncoder(version.schema).encode(row.values).line);
     if (batch.length === 5_000) {
       await producer.send([{ topic: sqlTopic, messages: batch }]);

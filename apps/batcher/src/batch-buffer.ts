@@ -8,22 +8,24 @@
  * Rows of one table interleave versions only while writers' caches catch up, so this costs few
  * extra files.
  */
-import type { CellValue, TableSchema } from "@schematizer/schema";
-import { CsvRowEncoder } from "./csv.ts";
+import type { TableSchema } from "@schematizer/schema";
+import { transcoderFor } from "./avro-csv.ts";
+import { ByteWriter } from "./byte-writer.ts";
 
 /** When a file is big enough that the range is cut after the current record. */
 export interface FileLimits {
   readonly maxRows: number;
-  /** Uncompressed CSV, counted in UTF-16 units (a close, cheap bound for mostly ASCII rows). */
+  /** Uncompressed CSV bytes. */
   readonly maxBytes: number;
 }
 
-/** A decoded record of `sql.<app>`. */
-export interface DecodedRecord {
+/** A record of `sql.<app>` whose schema version is known. */
+export interface FramedRecord {
   readonly app: string;
   readonly schemaId: number;
   readonly schema: TableSchema;
-  readonly values: readonly CellValue[];
+  /** The Avro binary of the row (the Confluent frame's payload). */
+  readonly payload: Uint8Array;
 }
 
 /** A record that could not become a row, kept with its bytes and why. */
@@ -43,25 +45,14 @@ export interface FileBuffer {
   readonly version: number;
   readonly schemaId: number;
   readonly columns: readonly string[];
-  readonly lines: string[];
+  /** The CSV lines, as UTF-8. */
+  readonly csv: ByteWriter;
   rows: number;
   csvBytes: number;
   /** Oldest `_sz_received_at` in epoch microseconds: freshness is measured from it. */
   oldestReceivedAt: number;
   /** Cells whose text a warehouse cannot hold, moved to `_sz_unmapped`. */
   moved: number;
-}
-
-const RECEIVED_AT = 3;
-const encoders = new WeakMap<TableSchema, CsvRowEncoder>();
-
-function encoderFor(schema: TableSchema): CsvRowEncoder {
-  let encoder = encoders.get(schema);
-  if (encoder === undefined) {
-    encoder = new CsvRowEncoder(schema);
-    encoders.set(schema, encoder);
-  }
-  return encoder;
 }
 
 /**
@@ -82,7 +73,7 @@ export function fileFull(file: Pick<FileBuffer, "rows" | "csvBytes">, limits: Fi
  * @example
  * ```ts
  * const range = new RangeBuffer("sql.acme", 0, 100n);
- * range.add("100", decoded);
+ * range.add("100", record, limits);
  * if (range.full(limits)) { … flush range.files(), then start the next range at 101 }
  * ```
  */
@@ -101,19 +92,22 @@ export class RangeBuffer {
     readonly first: bigint,
   ) {}
 
-  add(offset: string, record: DecodedRecord, limits: FileLimits): void {
+  /**
+   * Appends a record's row to its file, or records it as rejected when its bytes are not a row of
+   * its version (or hold text that is not UTF-8).
+   */
+  add(offset: string, record: FramedRecord, limits: FileLimits, key: Buffer | null): void {
     const { schema } = record;
     const id = `${schema.table}\u0000${schema.version}`;
     let file = this.byFile.get(id);
-    const encoder = encoderFor(schema);
     if (file === undefined) {
       file = {
         app: record.app,
         table: schema.table,
         version: schema.version,
         schemaId: record.schemaId,
-        columns: encoder.columns,
-        lines: [],
+        columns: schema.columns.map((c) => c.name),
+        csv: new ByteWriter(),
         rows: 0,
         csvBytes: 0,
         oldestReceivedAt: Number.POSITIVE_INFINITY,
@@ -121,13 +115,21 @@ export class RangeBuffer {
       };
       this.byFile.set(id, file);
     }
-    const { line, moved } = encoder.encode(record.values);
-    file.lines.push(line);
+    const outcome = transcoderFor(schema).transcode(record.payload, file.csv);
+    if (!outcome.ok) {
+      this.reject({
+        offset,
+        key: key?.toString("utf8") ?? null,
+        value: Buffer.from(record.payload).toString("base64"),
+        code: outcome.code,
+        reason: outcome.reason,
+      });
+      return;
+    }
     file.rows++;
-    file.csvBytes += line.length;
-    file.moved += moved;
-    const received = Number(record.values[RECEIVED_AT] ?? Number.POSITIVE_INFINITY);
-    if (received < file.oldestReceivedAt) file.oldestReceivedAt = received;
+    file.csvBytes = file.csv.length;
+    file.moved += outcome.moved;
+    if (outcome.receivedAt < file.oldestReceivedAt) file.oldestReceivedAt = outcome.receivedAt;
     this.last = offset;
     this.records++;
     if (fileFull(file, limits)) this.isFull = true;
@@ -144,7 +146,8 @@ export class RangeBuffer {
     return this.isFull;
   }
 
+  /** The files with at least one row. */
   files(): FileBuffer[] {
-    return [...this.byFile.values()];
+    return [...this.byFile.values()].filter((f) => f.rows > 0);
   }
 }

@@ -126,7 +126,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
           pattern: sql,
           refreshMs: deps.topicRefreshMs ?? 5_000,
           sessionTimeoutMs: deps.sessionTimeoutMs ?? 10_000,
-          maxBytesPerPartition: deps.fetchMaxBytes ?? 8 * 1024 * 1024,
+          maxBytesPerPartition: deps.fetchMaxBytes ?? 4 * 1024 * 1024,
           onTopicsChanged: (next) => {
             topics = next;
             deps.log.info({ topics: next }, "consuming sql topics");

@@ -18,7 +18,7 @@ export const batcherConfigSchema = z.object({
   /** How often to look for new apps' sql topics. */
   BATCHER_TOPIC_REFRESH_MS: positiveInt.default(5_000),
   /** Upper bound on bytes fetched per partition per request: with the ledger-first commit rule, one fetch becomes at most one range of files. */
-  BATCHER_FETCH_MAX_BYTES: positiveInt.default(8 * 1024 * 1024),
+  BATCHER_FETCH_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
   /** Rows per file before a range is cut (default by warehouse: 100,000 Postgres, 1,000,000 Redshift). */
   BATCHER_MAX_ROWS: positiveInt.optional(),
   /** Uncompressed CSV bytes per file before a range is cut (default 64 MiB Postgres, 256 MiB Redshift). */
@@ -30,12 +30,14 @@ export const batcherConfigSchema = z.object({
   /** Most files in one load (one COPY manifest on Redshift; one transaction on Postgres). */
   BATCHER_LOAD_MAX_FILES: positiveInt.default(64),
   /** Tables loaded at once by one replica. */
-  BATCHER_LOAD_CONCURRENCY: positiveInt.default(2),
+  BATCHER_LOAD_CONCURRENCY: positiveInt.default(4),
   /** How often the loader looks for work when no notification arrives. */
   BATCHER_LOAD_POLL_MS: positiveInt.default(1_000),
   /** Backoff of failed loads: first delay and cap (full jitter). */
   BATCHER_RETRY_BASE_MS: positiveInt.default(1_000),
   BATCHER_RETRY_MAX_MS: positiveInt.default(5 * 60_000),
+  /** Memory for batch files this replica uploaded and has not loaded yet, so its loader need not download them (0: always download). */
+  BATCHER_RECENT_FILES_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
   /** gzip level of batch files (1 fastest … 9 smallest). */
   BATCHER_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(1),
   /** The batcher's own schema in the control database (ledger tables). */

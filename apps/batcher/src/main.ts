@@ -6,18 +6,19 @@ import { kafkajsClient } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
-import { ensureBucket, s3Client, s3ObjectStore } from "@schematizer/s3";
+import { ensureBucket, s3Client, s3ObjectStore, type ObjectStore } from "@schematizer/s3";
 import { createBatcher } from "./batcher.ts";
 import { readBatcherConfig, type BatcherConfig } from "./config.ts";
 import { crashAt } from "./crash-points.ts";
 import { createLedger, migrateLedger } from "./ledger.ts";
 import { buildOpsServer } from "./ops-server.ts";
 import { ensureDatabase, postgresWarehouse, warehousePool } from "./postgres-warehouse.ts";
+import { withRecentFiles } from "./recent-files.ts";
 import { redshiftWarehouse } from "./redshift-warehouse.ts";
 import type { CopyCredentials } from "./redshift-sql.ts";
 import type { Warehouse } from "./warehouse.ts";
 
-async function openWarehouse(config: BatcherConfig, store: ReturnType<typeof s3ObjectStore>): Promise<Warehouse> {
+async function openWarehouse(config: BatcherConfig, store: ObjectStore): Promise<Warehouse> {
   const pool = warehousePool(config.warehouseUrl, config.BATCHER_LOAD_CONCURRENCY + 1);
   if (config.WAREHOUSE_DIALECT === "postgres") {
     if (config.WAREHOUSE_URL === undefined) await ensureDatabase(config.warehouseUrl);
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     ...(config.S3_SECRET_ACCESS_KEY === undefined ? {} : { secretAccessKey: config.S3_SECRET_ACCESS_KEY }),
   });
   await ensureBucket(s3, config.S3_BUCKET);
-  const store = s3ObjectStore(s3, config.S3_BUCKET);
+  const store = withRecentFiles(s3ObjectStore(s3, config.S3_BUCKET), config.BATCHER_RECENT_FILES_BYTES);
   const warehouse = await openWarehouse(config, store);
 
   const kafka = kafkajsClient({

@@ -13,7 +13,7 @@ import { CodedError, retry } from "@schematizer/errors";
 import type { BatchContext, ConsumedMessage, MessageBatch } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
 import type { ObjectStore } from "@schematizer/s3";
-import { avroDecode, confluentFrame } from "@schematizer/schema";
+import { confluentFrame } from "@schematizer/schema";
 import { RangeBuffer, type FileBuffer, type FileLimits, type RejectedRecord } from "./batch-buffer.ts";
 import { batchKeys, copyManifest, rejectsKey } from "./batch-key.ts";
 import type { BatcherMetrics } from "./batcher-metrics.ts";
@@ -23,6 +23,8 @@ import { firstUncovered, rangeStart } from "./ledger-rules.ts";
 import type { SchemaVersions, VersionInfo } from "./schema-versions.ts";
 
 const gzip = promisify(gzipCallback);
+/** Records transcoded between yields to the event loop. */
+const YIELD_EVERY = 2_000;
 
 export interface StageToS3Deps {
   readonly ledger: Ledger;
@@ -74,7 +76,8 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
     return found;
   }
 
-  function toRow(app: string, message: ConsumedMessage, versions: Map<number, VersionInfo | undefined>): { version: VersionInfo; schemaId: number; values: ReturnType<typeof avroDecode>["values"] } | RejectedRecord {
+  /** The record's schema version, or why it has none. */
+  function frame(app: string, message: ConsumedMessage, versions: Map<number, VersionInfo | undefined>): { version: VersionInfo; schemaId: number; payload: Uint8Array } | RejectedRecord {
     const reject = (code: string, reason: string): RejectedRecord => ({
       offset: message.offset,
       key: message.key?.toString("utf8") ?? null,
@@ -82,22 +85,19 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
       code,
       reason,
     });
-    const frame = message.value === null ? undefined : confluentFrame(message.value);
-    if (frame === undefined) return reject("BATCHER_NOT_CONFLUENT", "value is not in the Confluent wire format (magic byte 0, schema id)");
-    const version = versions.get(frame.schemaId);
-    if (version === undefined) return reject("BATCHER_UNKNOWN_SCHEMA", `schema id ${frame.schemaId} is not in the registry`);
-    if (version.app !== app) return reject("BATCHER_WRONG_APP", `schema id ${frame.schemaId} belongs to app ${version.app}, not ${app}`);
-    try {
-      const row = avroDecode(version.schema, frame.payload);
-      return { version, schemaId: frame.schemaId, values: row.values };
-    } catch (error) {
-      return reject("BATCHER_AVRO_DECODE", `not a row of ${version.table} v${version.version}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const framed = message.value === null ? undefined : confluentFrame(message.value);
+    if (framed === undefined) return reject("BATCHER_NOT_CONFLUENT", "value is not in the Confluent wire format (magic byte 0, schema id)");
+    const version = versions.get(framed.schemaId);
+    if (version === undefined) return reject("BATCHER_UNKNOWN_SCHEMA", `schema id ${framed.schemaId} is not in the registry`);
+    if (version.app !== app) return reject("BATCHER_WRONG_APP", `schema id ${framed.schemaId} belongs to app ${version.app}, not ${app}`);
+    return { version, schemaId: framed.schemaId, payload: framed.payload };
   }
 
   async function upload(file: FileBuffer, range: RangeBuffer, last: string): Promise<NewBatch> {
     const keys = batchKeys({ app: file.app, table: file.table, version: file.version, topic: range.topic, partition: range.partition, first: range.first.toString(), last });
-    const body = await gzip(Buffer.from(file.lines.join(""), "utf8"), { level: deps.gzipLevel });
+    const t0 = performance.now();
+    const body = await gzip(file.csv.view(), { level: deps.gzipLevel });
+    const t1 = performance.now();
     const meta = {
       app: file.app,
       table: file.table,
@@ -129,6 +129,7 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
       store.put(keys.manifest, JSON.stringify(copyManifest(store.bucket, [{ key: keys.data, bytes: body.length }])), { contentType: "application/json" }),
       store.put(keys.meta, JSON.stringify(meta), { contentType: "application/json" }),
     ]);
+    log.debug({ key: keys.data, gzipMs: Math.round(t1 - t0), putMs: Math.round(performance.now() - t1), bytes: body.length }, "file uploaded");
     return {
       app: file.app,
       table: file.table,
@@ -220,9 +221,11 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
       const range = new RangeBuffer(batch.topic, batch.partition, first);
       let taken = 0;
       for (const message of messages) {
-        const row = toRow(app, message, versions);
-        if ("code" in row) range.reject(row);
-        else range.add(message.offset, { app, schemaId: row.schemaId, schema: row.version.schema, values: row.values }, deps.limits);
+        // Let the loader's COPY streams run between slices of this synchronous work.
+        if (taken > 0 && taken % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const framed = frame(app, message, versions);
+        if ("code" in framed) range.reject(framed);
+        else range.add(message.offset, { app, schemaId: framed.schemaId, schema: framed.version.schema, payload: framed.payload }, deps.limits, message.key);
         taken++;
         if (range.full()) break;
       }

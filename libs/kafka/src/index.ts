@@ -16,6 +16,7 @@ export type {
   TopicSpec,
 } from "./kafka-client.ts";
 export { kafkajsClient, type KafkaJsConfig } from "./kafkajs-client.ts";
+export { platformaticClient, type PlatformaticConfig } from "./platformatic-client.ts";
 export { APP_NAME_PATTERN, topicPattern, topicsFor, type AppTopics } from "./topic-names.ts";
 export { watchKafka, type KafkaHealth } from "./kafka-health.ts";
 export { watchingConsumer, type WatchingConsumerOptions } from "./topic-watching-consumer.ts";

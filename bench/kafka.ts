@@ -21,7 +21,6 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { HEADERS, kafkajsClient, platformaticClient, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
-import { createStack, resolveEndpoints } from "@schematizer/stack";
 
 const SECONDS = Number(process.env.KAFKA_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.KAFKA_BENCH_ROUNDS ?? 3);
@@ -54,6 +53,8 @@ if (childPass) {
 }
 
 async function main(): Promise<void> {
+  // Only here: a pass's child process loads nothing but the client under test.
+  const { createStack, resolveEndpoints } = await import("@schematizer/stack");
   const down = (await createStack().status()).filter((s) => s.name === "kafka" && !s.ready);
   if (down.length > 0) throw new Error("start the stack first (npm run stack -- up): kafka is down");
   const brokers = resolveEndpoints().kafka.brokers;

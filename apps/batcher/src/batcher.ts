@@ -33,6 +33,12 @@ export interface BatcherDeps {
   readonly fetchMaxBytes?: number;
   readonly topicRefreshMs?: number;
   readonly sessionTimeoutMs?: number;
+  /**
+   * Members of the consumer group in this process (default 2). The client handles one fetched
+   * batch at a time per member, and a batch's handler holds it until its ledger commit, so more
+   * members overlap one partition's upload with another's fetch.
+   */
+  readonly consumers?: number;
   readonly loadConcurrency?: number;
   readonly loadPollMs?: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
@@ -67,7 +73,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
   const versions = cachedVersions(deps.versions);
   const sql = topicPattern("sql", deps.topicPrefix);
   const stages = deps.stages ?? { toS3: true, toWarehouse: true };
-  let consumer: Consumer | undefined;
+  let consumers: Consumer[] = [];
   let loader: Loader | undefined;
   let admin: Admin | undefined;
   let monitor: NodeJS.Timeout | undefined;
@@ -121,20 +127,26 @@ export function createBatcher(deps: BatcherDeps): Batcher {
       }
       if (stages.toS3) {
         admin = await deps.kafka.admin();
-        consumer = await watchingConsumer(deps.kafka, {
-          groupId: deps.groupId,
-          pattern: sql,
-          refreshMs: deps.topicRefreshMs ?? 5_000,
-          sessionTimeoutMs: deps.sessionTimeoutMs ?? 10_000,
-          maxBytesPerPartition: deps.fetchMaxBytes ?? 4 * 1024 * 1024,
-          onTopicsChanged: (next) => {
-            topics = next;
-            deps.log.info({ topics: next }, "consuming sql topics");
-          },
-        });
-        await consumer.run(async (batch, context) => {
-          await stage(batch, context);
-        });
+        // All members join at once, so the group settles in one rebalance rather than one per member.
+        consumers = await Promise.all(
+          Array.from({ length: deps.consumers ?? 2 }, async (_, i) => {
+            const consumer = await watchingConsumer(deps.kafka, {
+              groupId: deps.groupId,
+              pattern: sql,
+              refreshMs: deps.topicRefreshMs ?? 5_000,
+              sessionTimeoutMs: deps.sessionTimeoutMs ?? 10_000,
+              maxBytesPerPartition: deps.fetchMaxBytes ?? 4 * 1024 * 1024,
+              onTopicsChanged: (next) => {
+                topics = next;
+                if (i === 0) deps.log.info({ topics: next }, "consuming sql topics");
+              },
+            });
+            await consumer.run(async (batch, context) => {
+              await stage(batch, context);
+            });
+            return consumer;
+          }),
+        );
         monitor = setInterval(() => {
           observeCommits().catch((error: unknown) => deps.log.debug({ err: error }, "could not read committed offsets"));
         }, 15_000);
@@ -144,10 +156,10 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     },
     async stop() {
       if (monitor !== undefined) clearInterval(monitor);
-      await consumer?.close();
+      await Promise.all(consumers.map((c) => c.close()));
       await loader?.stop();
       await admin?.close();
-      consumer = undefined;
+      consumers = [];
       loader = undefined;
       admin = undefined;
       started = false;

@@ -15,6 +15,8 @@ export const batcherConfigSchema = z.object({
   BATCHER_GROUP_ID: z.string().default("batcher"),
   /** A replica silent this long (killed, partitioned) loses its partitions to the others. */
   BATCHER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(10_000),
+  /** Members of the consumer group in each process: more overlap one partition's upload with another's fetch. */
+  BATCHER_CONSUMERS: positiveInt.default(2),
   /** How often to look for new apps' sql topics. */
   BATCHER_TOPIC_REFRESH_MS: positiveInt.default(5_000),
   /** Upper bound on bytes fetched per partition per request: with the ledger-first commit rule, one fetch becomes at most one range of files. */

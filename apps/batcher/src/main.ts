@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     fetchMaxBytes: config.BATCHER_FETCH_MAX_BYTES,
     topicRefreshMs: config.BATCHER_TOPIC_REFRESH_MS,
     sessionTimeoutMs: config.BATCHER_SESSION_TIMEOUT_MS,
+    consumers: config.BATCHER_CONSUMERS,
     loadConcurrency: config.BATCHER_LOAD_CONCURRENCY,
     loadPollMs: config.BATCHER_LOAD_POLL_MS,
     backoff: { baseMs: config.BATCHER_RETRY_BASE_MS, maxMs: config.BATCHER_RETRY_MAX_MS },
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
 
   const server = buildOpsServer({ metrics, notReadyReason: () => batcher.notReadyReason() });
   await server.listen({ port: config.BATCHER_PORT, host: config.BATCHER_HOST });
+  log.info({ port: config.BATCHER_PORT }, "batcher starting");
   await batcher.start();
   log.info({ port: config.BATCHER_PORT, warehouse: config.WAREHOUSE_DIALECT, crashPoint: config.BATCHER_CRASH_POINT }, "batcher started");
 

@@ -82,9 +82,9 @@ export interface BenchService {
   stop(): Promise<void>;
 }
 
-export async function startBenchService(app: string, env: Record<string, string>, readyLog: string): Promise<BenchService> {
+export async function startBenchService(app: string, env: Record<string, string>, readyLog: string, nodeFlags: string[] = []): Promise<BenchService> {
   const root = repoRoot();
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "apps", app, "src", "main.ts")], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, "--import", "tsx", path.join(root, "apps", app, "src", "main.ts")], {
     cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "inherit"],

@@ -4,14 +4,15 @@
  * 1. Capacity: event-sink runs as its own process; a closed loop of concurrent clients posts
  *    requests of 500 events (JSON arrays, ~65 KB) for a fixed time: accepted events/s.
  * 2. Latency: an open loop at half that rate: p50/p99 from send to the 202.
- * 3. Baseline, in the same run: the same messages (exact texts, keys, id and received-time
- *    headers) sent by a bare kafkajs producer, 500 per request, same concurrency, acks=all.
+ * 3. Baselines, in the same run: the same messages (exact texts, keys, id and received-time
+ *    headers) sent by a bare producer, 500 per send, same concurrency, acks=all: kafkajs, and the
+ *    client event-sink runs on (KAFKA_CLIENT, platformatic by default).
  *
  * Run: npm run bench:sink   (needs `npm run stack -- up`; SINK_BENCH_SECONDS, SINK_BENCH_CONCURRENCY)
  * The last line printed is one JSON object with the figures.
  */
 import { randomUUID } from "node:crypto";
-import { HEADERS, topicsFor, type ProducedMessage } from "@schematizer/kafka";
+import { createKafkaClient, HEADERS, topicsFor, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
 import { benchScratch, freePort, peakRssMb, percentile, report, startBenchService } from "./bench-kit.ts";
 
 const SECONDS = Number(process.env.SINK_BENCH_SECONDS ?? 10);
@@ -28,7 +29,17 @@ try {
   const bytesPerEvent = Math.round(payloads[0]!.length / PER_REQUEST);
 
   const port = await freePort();
-  const sink = await startBenchService("event-sink", { ...scratch.serviceEnv(), SINK_PORT: String(port), SINK_HOST: "127.0.0.1" }, "event-sink listening");
+  const sink = await startBenchService(
+    "event-sink",
+    {
+      ...scratch.serviceEnv(),
+      SINK_PORT: String(port),
+      SINK_HOST: "127.0.0.1",
+    },
+    "event-sink listening",
+    // SINK_BENCH_PROFILE=<dir>: a V8 CPU profile of event-sink, written when it stops.
+    process.env.SINK_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SINK_BENCH_PROFILE}`] : [],
+  );
   const url = `http://127.0.0.1:${port}/v1/apps/bench/events`;
   const post = async (i: number) => {
     const res = await fetch(url, {
@@ -53,22 +64,31 @@ try {
   const sinkRss = sink.peakRssMb();
   await sink.stop();
 
-  const producer = await scratch.kafka.producer();
   const batches = bodies.map((events) => events.map((text): ProducedMessage => {
     const id = randomUUID();
     return { key: id, value: text, headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: String(Date.now()) } };
   }));
-  const send = (i: number) => producer.send([{ topic: raw, messages: batches[i % batches.length]! }]);
-  await closedLoop(3, send);
-  const bareRate = (await closedLoop(SECONDS, send)) * PER_REQUEST;
-  await producer.close();
-  console.log(`bare kafkajs producer: ${Math.round(bareRate)} events/s (same messages, ${PER_REQUEST} per send, ${CONCURRENCY} in flight)`);
+  const bareRate = async (client: KafkaClient) => {
+    const producer = await client.producer();
+    const send = (i: number) => producer.send([{ topic: raw, messages: batches[i % batches.length]! }]);
+    await closedLoop(3, send);
+    const rate = (await closedLoop(SECONDS, send)) * PER_REQUEST;
+    await producer.close();
+    return rate;
+  };
+  const sinkClient = (process.env.KAFKA_CLIENT ?? "platformatic") as "kafkajs" | "platformatic";
+  const bareKafkajs = await bareRate(scratch.kafka);
+  const bareSame = sinkClient === "kafkajs" ? bareKafkajs : await bareRate(createKafkaClient(sinkClient, { brokers: scratch.endpoints.kafka.brokers, clientId: "bench" }));
+  console.log(`bare producers (same messages, ${PER_REQUEST} per send, ${CONCURRENCY} in flight): kafkajs ${Math.round(bareKafkajs)}/s, ${sinkClient} ${Math.round(bareSame)}/s`);
 
   report({
     bench: "sink",
     events_per_s: Math.round(sinkRate),
-    bare_producer_events_per_s: Math.round(bareRate),
-    ratio: Number((sinkRate / bareRate).toFixed(2)),
+    kafka_client: sinkClient,
+    bare_kafkajs_events_per_s: Math.round(bareKafkajs),
+    ratio_to_bare_kafkajs: Number((sinkRate / bareKafkajs).toFixed(2)),
+    bare_same_client_events_per_s: Math.round(bareSame),
+    ratio_to_bare_same_client: Number((sinkRate / bareSame).toFixed(2)),
     latency_at_events_per_s: Math.round(latencyRate),
     p50_ms: Number(p50.toFixed(1)),
     p99_ms: Number(p99.toFixed(1)),

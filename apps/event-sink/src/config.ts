@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnv } from "@schematizer/config";
+import { KAFKA_CLIENTS } from "@schematizer/kafka";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -10,6 +11,8 @@ export const sinkConfigSchema = z.object({
   SINK_HOST: z.string().default("0.0.0.0"),
   /** Kafka brokers, host:port,… */
   KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  /** Kafka client implementation; platformatic by default: produces 2.3× faster than kafkajs at less than half the CPU (npm run bench:kafka). */
+  KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default("platformatic"),
   /** Prefix of every topic name: lets environments share a cluster. */
   TOPIC_PREFIX: z.string().default(""),
   /** The registry's Postgres, where apps and their write keys live. */

@@ -1,4 +1,4 @@
-import { kafkajsClient, topicsFor, watchKafka } from "@schematizer/kafka";
+import { createKafkaClient, topicsFor, watchKafka } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
@@ -11,7 +11,7 @@ const config = readSinkConfig();
 const log = createLogger("event-sink", config.LOG_LEVEL);
 
 async function main(): Promise<void> {
-  const kafka = kafkajsClient({
+  const kafka = createKafkaClient(config.KAFKA_CLIENT, {
     brokers: config.KAFKA_BROKERS.split(","),
     clientId: "event-sink",
     log: (level, message, extra) => log[level](extra, message),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnv } from "@schematizer/config";
+import { KAFKA_CLIENTS } from "@schematizer/kafka";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -11,6 +12,8 @@ export const franzConfigSchema = z.object({
   /** Bearer token for the admin API and for writes to the registry API. Required: there is no safe default. */
   FRANZ_ADMIN_TOKEN: z.string().min(16, "FRANZ_ADMIN_TOKEN must be at least 16 characters"),
   KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  /** Kafka client implementation; kafkajs by default: franz only administers topics. */
+  KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default("kafkajs"),
   TOPIC_PREFIX: z.string().default(""),
   DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
   REGISTRY_SCHEMA: z.string().default("registry"),

@@ -1,4 +1,4 @@
-import { kafkajsClient, type Admin } from "@schematizer/kafka";
+import { createKafkaClient, type Admin } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry, type Registry } from "@schematizer/registry";
@@ -16,7 +16,7 @@ export interface FranzRuntime {
 export async function openFranzRuntime(config: FranzConfig, log?: Logger): Promise<FranzRuntime> {
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 4, applicationName: "franz" });
   const registry = await openRegistry({ pool, schema: config.REGISTRY_SCHEMA, topicPrefix: config.TOPIC_PREFIX, createdBy: "franz" });
-  const kafka = kafkajsClient({
+  const kafka = createKafkaClient(config.KAFKA_CLIENT, {
     brokers: config.KAFKA_BROKERS.split(","),
     clientId: "franz",
     ...(log ? { log: (level, message, extra) => log[level](extra, message) } : {}),

@@ -1,4 +1,4 @@
-import { kafkajsClient, topicPattern, watchKafka } from "@schematizer/kafka";
+import { createKafkaClient, topicPattern, watchKafka } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
 import { buildAdminApi } from "./admin-api.ts";
 import { createAutoscaler } from "./autoscaler.ts";
@@ -12,7 +12,7 @@ const log = createLogger("franz", config.LOG_LEVEL);
 async function main(): Promise<void> {
   const runtime = await openFranzRuntime(config, log);
   const metrics = createMetricsRegistry("franz");
-  const health = await watchKafka(kafkajsClient({ brokers: config.KAFKA_BROKERS.split(","), clientId: "franz-health" }));
+  const health = await watchKafka(createKafkaClient(config.KAFKA_CLIENT, { brokers: config.KAFKA_BROKERS.split(","), clientId: "franz-health" }));
   const autoscaler = createAutoscaler({
     admin: runtime.admin,
     policy: {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnv } from "@schematizer/config";
+import { KAFKA_CLIENTS } from "@schematizer/kafka";
 
 /** sqlizer's configuration, from the environment; documented in the README. */
 export const sqlizerConfigSchema = z.object({
@@ -15,6 +16,8 @@ export const sqlizerConfigSchema = z.object({
   /** Recorded on every schema version this replica writes (default: host and pid). */
   SQLIZER_INSTANCE: z.string().optional(),
   KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  /** Kafka client implementation; kafkajs by default: its consumer path is the longer-proven one; platformatic consumes about 1.2× faster. */
+  KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default("kafkajs"),
   TOPIC_PREFIX: z.string().default(""),
   DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
   REGISTRY_SCHEMA: z.string().default("registry"),

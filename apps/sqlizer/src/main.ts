@@ -1,6 +1,6 @@
 import os from "node:os";
 import Fastify from "fastify";
-import { kafkajsClient, watchKafka } from "@schematizer/kafka";
+import { createKafkaClient, watchKafka } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown, opsRoutes } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
@@ -12,7 +12,7 @@ const log = createLogger("sqlizer", config.LOG_LEVEL);
 
 async function main(): Promise<void> {
   const instance = config.SQLIZER_INSTANCE ?? `${os.hostname()}:${process.pid}`;
-  const kafka = kafkajsClient({
+  const kafka = createKafkaClient(config.KAFKA_CLIENT, {
     brokers: config.KAFKA_BROKERS.split(","),
     clientId: `sqlizer-${instance}`,
     log: (level, message, extra) => log[level](extra, message),

@@ -7,6 +7,7 @@ export type {
   Consumer,
   ConsumerOptions,
   KafkaClient,
+  KafkaClientConfig,
   MessageBatch,
   PartitionOffsets,
   ProducedMessage,
@@ -21,3 +22,4 @@ export { APP_NAME_PATTERN, topicPattern, topicsFor, type AppTopics } from "./top
 export { watchKafka, type KafkaHealth } from "./kafka-health.ts";
 export { watchingConsumer, type WatchingConsumerOptions } from "./topic-watching-consumer.ts";
 export { HEADERS } from "./event-headers.ts";
+export { createKafkaClient, KAFKA_CLIENTS, type KafkaClientKind } from "./create-kafka-client.ts";

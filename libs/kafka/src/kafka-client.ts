@@ -132,3 +132,15 @@ export interface KafkaClient {
   consumer(options: ConsumerOptions): Promise<Consumer>;
   admin(): Promise<Admin>;
 }
+
+/** How a client connects; the same for every implementation. */
+export interface KafkaClientConfig {
+  brokers: string[];
+  clientId: string;
+  /** Receives the client's own warnings and errors (default: dropped). */
+  log?: (level: "error" | "warn" | "info" | "debug", message: string, extra: Record<string, unknown>) => void;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Retries of a failed request or connection before an error surfaces (default 5). */
+  retries?: number;
+}

@@ -16,21 +16,13 @@ import type {
   Consumer,
   ConsumerOptions,
   KafkaClient,
+  KafkaClientConfig,
   Producer,
   ProducerOptions,
   TopicSpec,
 } from "./kafka-client.ts";
 
-export interface KafkaJsConfig {
-  brokers: string[];
-  clientId: string;
-  /** Receives the client's own log lines at warn level and above (default: dropped). */
-  log?: (level: "error" | "warn" | "info" | "debug", message: string, extra: Record<string, unknown>) => void;
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  /** Retries of a failed request or connection before an error surfaces (kafkajs default 5). */
-  retries?: number;
-}
+export type KafkaJsConfig = KafkaClientConfig;
 
 /**
  * The KafkaClient on kafkajs.

@@ -19,6 +19,7 @@ import type {
   Consumer,
   ConsumerOptions,
   KafkaClient,
+  KafkaClientConfig,
   MessageBatch,
   PartitionOffsets,
   Producer,
@@ -26,16 +27,7 @@ import type {
   TopicSpec,
 } from "./kafka-client.ts";
 
-export interface PlatformaticConfig {
-  brokers: string[];
-  clientId: string;
-  /** Receives the client's warnings and errors (default: dropped). */
-  log?: (level: "error" | "warn" | "info" | "debug", message: string, extra: Record<string, unknown>) => void;
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  /** Retries of a failed request or connection before an error surfaces (default 5, as with kafkajs). */
-  retries?: number;
-}
+export type PlatformaticConfig = KafkaClientConfig;
 
 type Log = NonNullable<PlatformaticConfig["log"]>;
 type PltClient = PltAdmin | PltProducer<Buffer, Buffer, Buffer, Buffer> | PltConsumer<Buffer, Buffer, Buffer, Buffer>;

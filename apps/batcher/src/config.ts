@@ -1,6 +1,7 @@
 import { parseEnv } from "@schematizer/config";
 import { withDatabase } from "@schematizer/postgres";
 import { z } from "zod";
+import { KAFKA_CLIENTS } from "@schematizer/kafka";
 import type { FileLimits } from "./batch-buffer.ts";
 import type { CoalesceLimits } from "./load-plan.ts";
 
@@ -49,6 +50,8 @@ export const batcherConfigSchema = z.object({
   /** Testing only: crash at the Nth time the crash point is reached (default 1). */
   BATCHER_CRASH_AFTER: positiveInt.default(1),
   KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
+  /** Kafka client implementation; kafkajs by default: its consumer path is the longer-proven one. */
+  KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default("kafkajs"),
   TOPIC_PREFIX: z.string().default(""),
   /** The control database: the registry's Postgres, which also holds the batcher's ledger. */
   DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),

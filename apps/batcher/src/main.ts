@@ -2,7 +2,7 @@
  * Runs the batcher: reads the environment, opens the registry, the ledger, S3 and the warehouse,
  * serves /healthz, /readyz and /metrics, and stops cleanly on SIGTERM or SIGINT.
  */
-import { kafkajsClient } from "@schematizer/kafka";
+import { createKafkaClient } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const store = withRecentFiles(s3ObjectStore(s3, config.S3_BUCKET), config.BATCHER_RECENT_FILES_BYTES);
   const warehouse = await openWarehouse(config, store);
 
-  const kafka = kafkajsClient({
+  const kafka = createKafkaClient(config.KAFKA_CLIENT, {
     brokers: config.KAFKA_BROKERS.split(",").map((b) => b.trim()),
     clientId: "batcher",
     log: (level, message, extra) => log[level === "debug" ? "debug" : level]({ kafka: extra }, message),

@@ -25,7 +25,7 @@ import { dropBucket, ensureBucket, s3Client } from "@schematizer/s3";
 import { coerce, confluentEncode, observe, planPostgres, type TableSchema } from "@schematizer/schema";
 import { from as copyFrom } from "pg-copy-streams";
 import { CsvRowEncoder } from "../apps/batcher/src/csv.ts";
-import { benchScratch, freePort, report, startBenchService } from "./bench-kit.ts";
+import { batcherEnv, benchScratch, freePort, report, startBenchService } from "./bench-kit.ts";
 
 const ROWS = Number(process.env.BATCHER_BENCH_ROWS ?? 500_000);
 const TABLES = Number(process.env.BATCHER_BENCH_TABLES ?? 4);
@@ -113,19 +113,7 @@ try {
   // 3. The batcher drains the topic into the warehouse.
   batcher = await startBenchService(
     "batcher",
-    {
-      ...scratch.serviceEnv(),
-      BATCHER_PORT: String(await freePort()),
-      BATCHER_GROUP_ID: `${scratch.prefix}batcher`,
-      BATCHER_SCHEMA: scratch.schema,
-      BATCHER_TOPIC_REFRESH_MS: "500",
-      S3_ENDPOINT: scratch.endpoints.s3.endpoint,
-      S3_ACCESS_KEY_ID: scratch.endpoints.s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: scratch.endpoints.s3.secretAccessKey,
-      S3_BUCKET: bucket,
-      WAREHOUSE_URL: scratch.endpoints.postgres.url,
-      WAREHOUSE_SCHEMA_PREFIX: `${scratch.schema}_`,
-    },
+    batcherEnv(scratch, bucket, await freePort()),
     // Everything before this line is start-up that does not depend on the rows (loading code,
     // connecting, migrations); joining the group and everything after it is timed.
     "batcher starting",

@@ -74,6 +74,23 @@ export async function benchScratch(): Promise<BenchScratch> {
   };
 }
 
+/** The environment of a batcher loading this scratch corner's apps into `<schema>_<app>` schemas of the stack's Postgres. */
+export function batcherEnv(scratch: BenchScratch, bucket: string, port: number): Record<string, string> {
+  return {
+    ...scratch.serviceEnv(),
+    BATCHER_PORT: String(port),
+    BATCHER_GROUP_ID: `${scratch.prefix}batcher`,
+    BATCHER_SCHEMA: scratch.schema,
+    BATCHER_TOPIC_REFRESH_MS: "500",
+    S3_ENDPOINT: scratch.endpoints.s3.endpoint,
+    S3_ACCESS_KEY_ID: scratch.endpoints.s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: scratch.endpoints.s3.secretAccessKey,
+    S3_BUCKET: bucket,
+    WAREHOUSE_URL: scratch.endpoints.postgres.url,
+    WAREHOUSE_SCHEMA_PREFIX: `${scratch.schema}_`,
+  };
+}
+
 /** A service's main.ts as a child process, as it runs in production. */
 export interface BenchService {
   pid: number;

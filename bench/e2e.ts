@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { waitFor } from "@schematizer/errors";
 import { quoteIdent } from "@schematizer/postgres";
 import { s3Client, ensureBucket, dropBucket } from "@schematizer/s3";
-import { benchScratch, freePort, peakRssMb, percentile, report, startBenchService } from "./bench-kit.ts";
+import { batcherEnv, benchScratch, freePort, peakRssMb, percentile, report, startBenchService } from "./bench-kit.ts";
 
 const RATES = (process.env.E2E_BENCH_RATES ?? "1000,5000,20000").split(",").map(Number);
 const SECONDS = Number(process.env.E2E_BENCH_SECONDS ?? 15);
@@ -39,19 +39,7 @@ try {
     await startBenchService("sqlizer", { ...env, SQLIZER_PORT: String(await freePort()), SQLIZER_GROUP_ID: `${scratch.prefix}sqlizer`, SQLIZER_TOPIC_REFRESH_MS: "500" }, "sqlizer running"),
     await startBenchService(
       "batcher",
-      {
-        ...env,
-        BATCHER_PORT: String(await freePort()),
-        BATCHER_GROUP_ID: `${scratch.prefix}batcher`,
-        BATCHER_SCHEMA: scratch.schema,
-        BATCHER_TOPIC_REFRESH_MS: "500",
-        S3_ENDPOINT: scratch.endpoints.s3.endpoint,
-        S3_ACCESS_KEY_ID: scratch.endpoints.s3.accessKeyId,
-        S3_SECRET_ACCESS_KEY: scratch.endpoints.s3.secretAccessKey,
-        S3_BUCKET: bucket,
-        WAREHOUSE_URL: scratch.endpoints.postgres.url,
-        WAREHOUSE_SCHEMA_PREFIX: `${scratch.schema}_`,
-      },
+      batcherEnv(scratch, bucket, await freePort()),
       "batcher started",
     ),
   );

@@ -20,6 +20,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { sampleEntity, sampleEvent } from "./sample-events.ts";
 import { HEADERS, kafkajsClient, platformaticClient, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
 
 const SECONDS = Number(process.env.KAFKA_BENCH_SECONDS ?? 5);
@@ -231,18 +232,7 @@ function eventBatches(count: number): ProducedMessage[][] {
     Array.from({ length: PER_BATCH }, (_, i): ProducedMessage => {
       const n = b * PER_BATCH + i;
       const id = `r${b}-${i}`;
-      const kind = n % 4;
-      const body =
-        kind === 0
-          ? { level: n % 50, mission_name: `m${n % 17}`, is_premium: n % 3 === 0 }
-          : kind === 1
-            ? { device: { os: n % 2 ? "ios" : "android", version: `${n % 12}.0` }, session: n }
-            : kind === 2
-              ? { amount: (n % 1000) / 10, currency: "EUR", items: [n % 5, n % 7] }
-              : { page: `/p/${n % 40}`, ms: n % 900 };
-      const enid = `u${n % 997}`;
-      const value = JSON.stringify({ id, ts: "2015-01-01T00:31:32Z", entype: "user", evname: ["pass_mission", "login", "purchase", "view"][kind], enid, body });
-      return { key: enid, value, headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: receivedAt } };
+      return { key: sampleEntity(n), value: sampleEvent(n, id), headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: receivedAt } };
     }),
   );
 }

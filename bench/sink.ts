@@ -13,6 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createKafkaClient, HEADERS, topicsFor, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
+import { sampleEvent } from "./sample-events.ts";
 import { benchScratch, freePort, peakRssMb, percentile, report, startBenchService } from "./bench-kit.ts";
 
 const SECONDS = Number(process.env.SINK_BENCH_SECONDS ?? 10);
@@ -135,26 +136,7 @@ async function openLoop(seconds: number, perSecond: number, call: (i: number) =>
   return latencies.sort((a, b) => a - b);
 }
 
-/** One request's events: the Appuri example's shape, a few kinds, nested bodies, ~130 bytes each. */
+/** One request's events (see sample-events.ts). */
 function requestEvents(r: number): string[] {
-  return Array.from({ length: PER_REQUEST }, (_, i) => {
-    const n = r * PER_REQUEST + i;
-    const kind = n % 4;
-    const body =
-      kind === 0
-        ? { level: n % 50, mission_name: `m${n % 17}`, is_premium: n % 3 === 0 }
-        : kind === 1
-          ? { device: { os: n % 2 ? "ios" : "android", version: `${n % 12}.0` }, session: n }
-          : kind === 2
-            ? { amount: (n % 1000) / 10, currency: "EUR", items: [n % 5, n % 7] }
-            : { page: `/p/${n % 40}`, ms: n % 900 };
-    return JSON.stringify({
-      id: `r${r}-${i}`,
-      ts: "2015-01-01T00:31:32Z",
-      entype: "user",
-      evname: ["pass_mission", "login", "purchase", "view"][kind],
-      enid: `u${n % 997}`,
-      body,
-    });
-  });
+  return Array.from({ length: PER_REQUEST }, (_, i) => sampleEvent(r * PER_REQUEST + i, `r${r}-${i}`));
 }

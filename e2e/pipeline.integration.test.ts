@@ -20,8 +20,6 @@ describe("the whole pipeline: HTTP → Kafka → sqlizer → Kafka → batcher �
       expect((await pipeline.send("globex", globex, [
         { id: "g1", ts: "2015-01-02T10:00:00Z", entype: "order", evname: "placed", body: { total: 12.5, currency: "EUR", paid_at: "2015-01-02T10:00:05Z", day: "2015-01-02" } },
         { id: "g2", ts: "2015-01-02T10:01:00Z", entype: "order", evname: "shipped", body: { carrier: "dhl" } },
-        // The app allows two tables: a third kind of event is kept in the dead-letter topic, not lost.
-        { id: "g3", ts: "2015-01-02T10:02:00Z", entype: "order", evname: "returned", body: {} },
       ])).status).toBe(202);
       // Bad events are refused at the door, by index and field, and nothing of the request is taken.
       const bad = await pipeline.send("acme", acme, [APPURI, { ...APPURI, ts: "yesterday" }]);
@@ -49,6 +47,9 @@ describe("the whole pipeline: HTTP → Kafka → sqlizer → Kafka → batcher �
       expect(placed).toMatchObject({ total: 12.5, currency: "EUR", paid_at: micros("2015-01-02T10:00:05Z") });
       expect(await pipeline.columns("globex", "_e_order__placed")).toEqual(expect.arrayContaining([["total", "double precision"], ["paid_at", "timestamp with time zone"], ["day", "date"]]));
       expect(await pipeline.rows("globex", "_e_order__shipped", 1)).toMatchObject([{ _sz_id: "g2", carrier: "dhl" }]);
+      // The app allows two tables, and has them: a third kind of event is kept in the dead-letter
+      // topic, not lost. (Sent after the first two are placed: events on different partitions have no order.)
+      expect((await pipeline.send("globex", globex, [{ id: "g3", ts: "2015-01-02T10:02:00Z", entype: "order", evname: "returned", body: {} }])).status).toBe(202);
       const { rows: tables } = await pipeline.warehouse.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '\\_e\\_%' ORDER BY 1`, [pipeline.schemaOf("globex")]);
       expect(tables.map((t) => t.tablename)).toEqual(["_e_order__placed", "_e_order__shipped"]);
 
@@ -73,12 +74,16 @@ describe("the whole pipeline: HTTP → Kafka → sqlizer → Kafka → batcher �
       const columns = await pipeline.columns("acme", "_e_game__score");
       expect(columns).toContainEqual(["points", "double precision"]);
       expect(columns).toContainEqual(["combo", "bigint"]);
-      expect(rows.map((r) => [r._sz_id, r.points, r.combo, r._sz_version])).toEqual([
-        ["e1", 10, null, "1"],
-        ["e2", 11, null, "1"],
-        ["e3", 12.5, "3", "2"],
-        ["e4", 13, "4", "2"],
+      expect(rows.map((r) => [r._sz_id, r.points, r.combo])).toEqual([
+        ["e1", 10, null],
+        ["e2", 11, null],
+        ["e3", 12.5, "3"],
+        ["e4", 13, "4"],
       ]);
+      // Earlier rows keep their version; e3 and e4 may have taken one version or two, in either
+      // order, as their partitions were processed.
+      expect(rows.map((r) => Number(r._sz_version))).toEqual([1, 1, expect.any(Number), expect.any(Number)]);
+      expect(Number(rows[2]!._sz_version)).toBeGreaterThan(1);
 
       // The same events again (a client retry with the same ids): still one row each.
       expect((await pipeline.send("acme", key, [score("e1", { points: 10 }), score("e3", { points: 12.5, combo: 3 })])).status).toBe(202);

@@ -40,7 +40,7 @@ export function kafkaService(env: StackEnv, endpoints: Endpoints): Service {
         // The broker refuses to start on unformatted storage ("No readable meta.properties files found").
         const format = spawnSync(
           "java",
-          [...java, "kafka.tools.StorageTool", "format", "-t", kafkaUuid(), "-c", serverProperties, "--ignore-formatted"],
+          [...java, "kafka.tools.StorageTool", "format", `--cluster-id=${kafkaUuid()}`, "-c", serverProperties, "--ignore-formatted"],
           { encoding: "utf8" },
         );
         if (format.status !== 0) throw new Error(`formatting Kafka storage failed:\n${format.stdout}${format.stderr}`);
@@ -77,9 +77,15 @@ async function kafkaReady(brokers: string[]): Promise<boolean> {
   }
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-function kafkaUuid(): string {
-  return randomBytes(16).toString("base64url");
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding, as `kafka-storage random-uuid`
+ * prints. Like Kafka's own, never one that starts with "-", which command lines read as an option.
+ */
+export function kafkaUuid(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function serverConfig(env: StackEnv, dataDir: string): string {

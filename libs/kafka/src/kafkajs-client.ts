@@ -56,7 +56,8 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
         async send(batches) {
           const topicMessages = batches.map(({ topic, messages }) => ({
             topic,
-            messages: messages.map((m) => ({ ...m, timestamp: m.timestamp === undefined ? undefined : String(m.timestamp) })),
+            // kafkajs wants timestamps as strings; only messages that carry one are copied.
+            messages: messages.map((m) => (m.timestamp === undefined ? (m as Omit<typeof m, "timestamp">) : { ...m, timestamp: String(m.timestamp) })),
           }));
           await producer.sendBatch({ topicMessages, acks, compression });
         },

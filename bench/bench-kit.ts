@@ -96,12 +96,19 @@ export interface BenchService {
   pid: number;
   /** Peak resident memory so far, in MB (VmHWM). */
   peakRssMb(): number;
+  /** CPU time (user and system) the process has used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
+/**
+ * Starts an app as it runs in production. BENCH_NODE_FLAGS adds node flags to every service,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of each.
+ */
 export async function startBenchService(app: string, env: Record<string, string>, readyLog: string, nodeFlags: string[] = []): Promise<BenchService> {
   const root = repoRoot();
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, "--import", "tsx", path.join(root, "apps", app, "src", "main.ts")], {
+  const extraFlags = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...extraFlags, ...nodeFlags, "--import", "tsx", path.join(root, "apps", app, "src", "main.ts")], {
     cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -116,11 +123,20 @@ export async function startBenchService(app: string, env: Record<string, string>
   return {
     pid: child.pid!,
     peakRssMb: () => peakRssMb(child.pid!),
+    cpuMs: () => cpuMs(child.pid!),
     async stop() {
       child.kill("SIGTERM");
       await exited;
     },
   };
+}
+
+/** CPU time (user and system) of a process so far, in ms, from /proc (clock ticks of 10 ms). */
+export function cpuMs(pid: number | "self" = "self"): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function peakRssMb(pid: number | "self" = "self"): number {

@@ -1,19 +1,24 @@
 /**
  * sqlizer throughput: one sqlizer process drains a raw topic filled beforehand with events as
  * event-sink writes them (several kinds, nested bodies, evolving schemas), into typed Avro rows
- * on sql.<app>, against the real broker and registry. In the same run, a bare loop with the same
- * client (consume a batch, produce its messages unchanged, commit) drains the same topic: the
- * ratio shows what schematizing costs on top of moving the bytes.
+ * on sql.<app>, against the real broker and registry. In the same run, a bare loop on the same
+ * client (KAFKA_CLIENT, platformatic by default as for sqlizer) drains the same topic: consume a
+ * batch, produce its messages unchanged, commit. The ratio shows what schematizing costs on top
+ * of moving the bytes. The sqlizer's CPU time per event is steadier than its rate on a shared
+ * machine.
  *
  * Run: npm run bench:sqlizer   (needs `npm run stack -- up`; SQLIZER_BENCH_EVENTS)
  * The last line printed is one JSON object with the figures.
  */
-import { HEADERS, topicsFor, type ProducedMessage } from "@schematizer/kafka";
+import { createKafkaClient, HEADERS, KAFKA_CLIENTS, topicsFor, type KafkaClientKind, type ProducedMessage } from "@schematizer/kafka";
 import { waitFor } from "@schematizer/errors";
 import { benchScratch, freePort, peakRssMb, report, startBenchService } from "./bench-kit.ts";
 
 const EVENTS = Number(process.env.SQLIZER_BENCH_EVENTS ?? 300_000);
 const PARTITIONS = 4;
+/** The client sqlizer runs on (its default unless KAFKA_CLIENT says otherwise); the bare loop uses it too. */
+const CLIENT = (process.env.KAFKA_CLIENT ?? "platformatic") as KafkaClientKind;
+if (!KAFKA_CLIENTS.includes(CLIENT)) throw new Error(`KAFKA_CLIENT must be one of ${KAFKA_CLIENTS.join(", ")}`);
 
 const scratch = await benchScratch();
 try {
@@ -31,32 +36,39 @@ try {
   // The service under test, as it runs in production.
   const sqlizer = await startBenchService(
     "sqlizer",
-    { ...scratch.serviceEnv(), SQLIZER_PORT: String(await freePort()), SQLIZER_GROUP_ID: `${scratch.prefix}sqlizer`, SQLIZER_TOPIC_REFRESH_MS: "200" },
+    { ...scratch.serviceEnv(), KAFKA_CLIENT: CLIENT, SQLIZER_PORT: String(await freePort()), SQLIZER_GROUP_ID: `${scratch.prefix}sqlizer`, SQLIZER_TOPIC_REFRESH_MS: "200" },
     "sqlizer running",
   );
+  const cpuBefore = sqlizer.cpuMs();
   const sqlizerRate = await drainRate(topics.sql, EVENTS);
+  const sqlizerCpuUs = ((sqlizer.cpuMs() - cpuBefore) * 1000) / EVENTS;
   const sqlizerRss = sqlizer.peakRssMb();
   await sqlizer.stop();
   console.log(`sqlizer: ${Math.round(sqlizerRate)} events/s, peak RSS ${sqlizerRss} MB`);
 
   // The bare loop: same client, same batches, no schematizing.
-  const consumer = await scratch.kafka.consumer({ groupId: `${scratch.prefix}bare`, topics: [topics.raw] });
+  const bare = createKafkaClient(CLIENT, { brokers: scratch.endpoints.kafka.brokers, clientId: "bench-bare" });
+  const bareProducer = await bare.producer();
+  const consumer = await bare.consumer({ groupId: `${scratch.prefix}bare`, topics: [topics.raw] });
   await consumer.run(async (batch) => {
-    await producer.send([{ topic: copy, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers as Record<string, Buffer> })) }]);
+    await bareProducer.send([{ topic: copy, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers as Record<string, Buffer> })) }]);
   });
   const bareRate = await drainRate(copy, EVENTS);
   await consumer.close();
+  await bareProducer.close();
   await producer.close();
   console.log(`bare consume-then-produce: ${Math.round(bareRate)} events/s`);
 
   const versions = (await scratch.registry.listTables("bench")).length;
   report({
     bench: "sqlizer",
+    kafka_client: CLIENT,
     events_per_s: Math.round(sqlizerRate),
     bare_consume_produce_per_s: Math.round(bareRate),
     ratio: Number((sqlizerRate / bareRate).toFixed(2)),
     events: EVENTS,
     tables: versions,
+    sqlizer_cpu_us_per_event: Number(sqlizerCpuUs.toFixed(1)),
     sqlizer_rss_mb: sqlizerRss,
     bench_rss_mb: peakRssMb(),
   });

@@ -40,6 +40,7 @@ const SPECIAL = new Uint8Array(256);
 for (const b of [QUOTE, COMMA, 0x0d, NEWLINE, BACKSLASH]) SPECIAL[b] = 1;
 const SUSPECT_JSON_ESCAPE = /\\u(?:0000|d[89a-f])/i;
 const MICROS_PER_DAY = 86_400_000_000;
+const DATE_SLOTS = 16;
 
 /** Thrown inside a row to take the general path; never escapes `transcode`. */
 const SLOW = Symbol("slow");
@@ -66,8 +67,9 @@ export class AvroCsvTranscoder {
   private spanStart = 0;
   private spanEnd = 0;
   private src: Buffer = Buffer.alloc(0);
-  private lastDays = Number.NaN;
-  private lastDate = "";
+  /** Formatted dates by day, direct-mapped: rows carry a few distinct days (event, received). */
+  private readonly dayKeys = new Float64Array(DATE_SLOTS).fill(Number.NaN);
+  private readonly dayTexts: string[] = new Array<string>(DATE_SLOTS).fill("");
 
   constructor(private readonly schema: TableSchema) {
     // The record's fields are in column order; a nullable one is a ["null", type] union.
@@ -267,11 +269,12 @@ export class AvroCsvTranscoder {
   }
 
   private date(days: number): string {
-    if (days !== this.lastDays) {
-      this.lastDays = days;
-      this.lastDate = formatDate(days);
+    const slot = days & (DATE_SLOTS - 1);
+    if (this.dayKeys[slot] !== days) {
+      this.dayKeys[slot] = days;
+      this.dayTexts[slot] = formatDate(days);
     }
-    return this.lastDate;
+    return this.dayTexts[slot] as string;
   }
 
   private byte(): number {

@@ -78,18 +78,11 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
 
   /** The record's schema version, or why it has none. */
   function frame(app: string, message: ConsumedMessage, versions: Map<number, VersionInfo | undefined>): { version: VersionInfo; schemaId: number; payload: Uint8Array } | RejectedRecord {
-    const reject = (code: string, reason: string): RejectedRecord => ({
-      offset: message.offset,
-      key: message.key?.toString("utf8") ?? null,
-      value: message.value?.toString("base64") ?? null,
-      code,
-      reason,
-    });
     const framed = message.value === null ? undefined : confluentFrame(message.value);
-    if (framed === undefined) return reject("BATCHER_NOT_CONFLUENT", "value is not in the Confluent wire format (magic byte 0, schema id)");
+    if (framed === undefined) return rejectedRecord(message, "BATCHER_NOT_CONFLUENT", "value is not in the Confluent wire format (magic byte 0, schema id)");
     const version = versions.get(framed.schemaId);
-    if (version === undefined) return reject("BATCHER_UNKNOWN_SCHEMA", `schema id ${framed.schemaId} is not in the registry`);
-    if (version.app !== app) return reject("BATCHER_WRONG_APP", `schema id ${framed.schemaId} belongs to app ${version.app}, not ${app}`);
+    if (version === undefined) return rejectedRecord(message, "BATCHER_UNKNOWN_SCHEMA", `schema id ${framed.schemaId} is not in the registry`);
+    if (version.app !== app) return rejectedRecord(message, "BATCHER_WRONG_APP", `schema id ${framed.schemaId} belongs to app ${version.app}, not ${app}`);
     return { version, schemaId: framed.schemaId, payload: framed.payload };
   }
 
@@ -249,4 +242,9 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
   }
 
   return stage;
+}
+
+/** A record kept aside with why it could not be placed (its bytes as they were). */
+function rejectedRecord(message: ConsumedMessage, code: string, reason: string): RejectedRecord {
+  return { offset: message.offset, key: message.key?.toString("utf8") ?? null, value: message.value?.toString("base64") ?? null, code, reason };
 }

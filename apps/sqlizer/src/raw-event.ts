@@ -1,5 +1,5 @@
 import { HEADERS, type ConsumedMessage } from "@schematizer/kafka";
-import { parseEvent, tableName, type Dialect, type Event, type Limits, type RowMeta } from "@schematizer/schema";
+import { cachedTableName, parseEvent, type Dialect, type Event, type Limits, type RowMeta } from "@schematizer/schema";
 
 /** A raw event ready to be placed in its table. */
 export interface DecodedEvent {
@@ -45,6 +45,6 @@ export function decodeRaw(message: ConsumedMessage, dialect: Dialect, limits: Li
     kind: "event",
     event,
     meta: { id, receivedAt: (Number.isFinite(receivedMs) ? receivedMs : message.timestamp) * 1000 },
-    table: tableName(event.entype, event.evname, dialect),
+    table: cachedTableName(event.entype, event.evname, dialect),
   };
 }

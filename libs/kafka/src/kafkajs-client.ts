@@ -19,6 +19,7 @@ import type {
   KafkaClientConfig,
   Producer,
   ProducerOptions,
+  TopicMessages,
   TopicSpec,
 } from "./kafka-client.ts";
 
@@ -59,7 +60,7 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
             // kafkajs wants timestamps as strings; only messages that carry one are copied.
             messages: messages.map((m) => (m.timestamp === undefined ? (m as Omit<typeof m, "timestamp">) : { ...m, timestamp: String(m.timestamp) })),
           }));
-          await producer.sendBatch({ topicMessages, acks, compression });
+          checkWritten(batches, await producer.sendBatch({ topicMessages, acks, compression }));
         },
         close: () => producer.disconnect(),
       };
@@ -206,4 +207,20 @@ function forwardLog(log: KafkaJsConfig["log"], entry: LogEntry): void {
           ? "info"
           : "debug";
   log(level, message, { namespace: entry.namespace, ...extra });
+}
+
+/**
+ * kafkajs drops, without an error, messages for an explicit partition its metadata does not know
+ * (one that does not exist, or one added since its last refresh). Its answer lists the partitions
+ * it wrote to: an explicit partition missing there was not written, and the send fails.
+ */
+function checkWritten(batches: readonly TopicMessages[], written: readonly { topicName: string; partition: number }[]): void {
+  const wrote = new Set(written.map((w) => `${w.topicName}:${w.partition}`));
+  for (const { topic, messages } of batches) {
+    for (const m of messages) {
+      if (m.partition !== undefined && !wrote.has(`${topic}:${m.partition}`)) {
+        throw new Error(`partition ${m.partition} of ${topic} is not known to the client (it does not exist, or is newer than the client's metadata): not written`);
+      }
+    }
+  }
 }

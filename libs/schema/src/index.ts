@@ -40,6 +40,7 @@ export type { ColumnType, SizedType } from "./type-lattice.ts";
 export {
   NAME_LIMITS,
   SYSTEM_PREFIX,
+  cachedTableName,
   columnName,
   isSystemName,
   isValidName,

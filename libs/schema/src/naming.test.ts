@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { columnName, isSystemName, isValidName, NAME_LIMITS, normalizeSegment, tableName, type Dialect } from "./naming.ts";
+import { cachedTableName, columnName, isSystemName, isValidName, NAME_LIMITS, normalizeSegment, tableName, type Dialect } from "./naming.ts";
 
 describe("normalizeSegment", () => {
   it("gives snake_case ASCII", () => {
@@ -81,6 +81,17 @@ describe("tableName", () => {
         const name = tableName(entype, evname, dialect);
         expect(isValidName(name, dialect)).toBe(true);
         expect(name.startsWith("_e_")).toBe(true);
+      }),
+    );
+  });
+
+  it("is remembered without mixing up kinds that concatenate alike", () => {
+    expect(cachedTableName("ab", "c", "postgres")).toBe("_e_ab__c");
+    expect(cachedTableName("a", "bc", "postgres")).toBe("_e_a__bc");
+    expect(cachedTableName("a", "bc", "postgres")).toBe("_e_a__bc");
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), fc.constantFrom<Dialect>("postgres", "redshift"), (entype, evname, dialect) => {
+        expect(cachedTableName(entype, evname, dialect)).toBe(tableName(entype, evname, dialect));
       }),
     );
   });

@@ -127,12 +127,20 @@ const nameCache = new Map<string, string>();
  * see the same paths again and again. Bounded, so hostile keys cannot grow it without limit.
  */
 export function cachedColumnName(path: readonly string[], dialect: Dialect): string {
-  const key = dialect + JSON.stringify(path);
-  let name = nameCache.get(key);
-  if (name === undefined) {
-    name = columnName(path, dialect);
+  return remembered(dialect + JSON.stringify(path), () => columnName(path, dialect));
+}
+
+/** {@link tableName}, remembered: every event needs its table's name, and a stream has few tables. */
+export function cachedTableName(entype: string, evname: string, dialect: Dialect): string {
+  return remembered(`${dialect}:${entype.length}:${entype}${evname}`, () => tableName(entype, evname, dialect));
+}
+
+function remembered(key: string, name: () => string): string {
+  let found = nameCache.get(key);
+  if (found === undefined) {
+    found = name();
     if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
-    nameCache.set(key, name);
+    nameCache.set(key, found);
   }
-  return name;
+  return found;
 }

@@ -2,6 +2,7 @@ import { quoteIdent } from "@schematizer/postgres";
 import { test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
 import { batcherHarness } from "./batcher-test-kit.ts";
+import { operatorCommand } from "./operator-commands.ts";
 import { buildOpsServer } from "./ops-server.ts";
 
 const LOGIN = "_e_user__login";
@@ -60,8 +61,16 @@ describe("the ledger fences concurrent writers; failures are parked, never skipp
       expect((await batcher.metrics.loadFailures.get()).values).toEqual([{ labels: { app: "acme", reason: "BATCHER_LOAD_DATA_ERROR" }, value: 1 }]);
       // An operator fixes the table and sends the batch back: it loads, and the ones behind it follow.
       await h.warehouse.query(`ALTER TABLE ${quoteIdent(h.warehouseSchema)}.${quoteIdent(LOGIN)} ALTER COLUMN level TYPE bigint USING NULL`);
-      await db.pool.query(`UPDATE batch_ledger SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE state = 'parked'`);
+      const listed = await operatorCommand(["parked", "--app", "acme"], h.ledger);
+      expect(listed).toContain(`acme.${LOGIN} v1  1 rows`);
+      expect(listed).toContain("BATCHER_LOAD_DATA_ERROR");
+      expect(await operatorCommand(["parked", "--app", "globex"], h.ledger)).toBe("no parked batches");
+      const [parkedBatch] = await h.ledger.parked();
+      expect(await operatorCommand(["retry", parkedBatch!.id, "999999"], h.ledger)).toBe(
+        `sent 1 parked batch back to the loader: ${parkedBatch!.id}\nnot parked (already loaded, pending, or unknown): 999999`,
+      );
       await h.waitForRows(LOGIN, 2);
+      expect(await h.ledger.parked()).toEqual([]);
       expect(await h.rows(LOGIN, "_sz_id, level")).toEqual([
         { _sz_id: "a", level: "7" },
         { _sz_id: "c", level: "9" },

@@ -57,6 +57,20 @@ export interface LedgerBatch extends PendingBatch {
   readonly oldestReceivedAt: Date;
 }
 
+/** A parked batch as an operator sees it. */
+export interface ParkedBatch {
+  readonly id: string;
+  readonly app: string;
+  readonly table: string;
+  readonly version: number;
+  readonly rows: number;
+  readonly dataKey: string;
+  readonly attempts: number;
+  readonly code: string;
+  readonly reason: string;
+  readonly parkedAt: Date;
+}
+
 export interface Ledger {
   readonly schema: string;
   /** The NOTIFY channel that carries an app's name when it has a new pending batch. */
@@ -75,6 +89,13 @@ export interface Ledger {
   markLoaded(ids: readonly string[], inserted: ReadonlyMap<string, number>): Promise<void>;
   recordFailure(ids: readonly string[], error: string, nextAttemptAt: Date): Promise<void>;
   park(ids: readonly string[], code: string, reason: string): Promise<void>;
+  /** Parked batches (of one app, or of all), oldest first. */
+  parked(app?: string): Promise<ParkedBatch[]>;
+  /**
+   * Sends parked batches back to the loader as new (attempts reset), and wakes the loaders: the
+   * given ids, or every parked batch (of one app, or of all). Returns the ids sent back.
+   */
+  retryParked(selection: { readonly ids?: readonly string[]; readonly app?: string }): Promise<string[]>;
   /** Per app: the oldest `_sz_received_at` of unloaded rows, and parked batches. */
   backlog(): Promise<Map<string, { oldestReceivedAt: Date; parked: number; pending: number }>>;
   /** Ledger ends of every partition of the given topics. */
@@ -388,6 +409,45 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
          WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
         [ids, code, reason],
       );
+    },
+    async parked(app) {
+      const { rows } = await pool.query<{ id: string; app: string; table_name: string; version: number; rows: string; data_key: string; attempts: number; parked_code: string; parked_reason: string; parked_at: Date }>(
+        `SELECT id, app, table_name, version, rows, data_key, attempts, parked_code, parked_reason, parked_at FROM ${s}.batch_ledger
+         WHERE state = 'parked' AND ($1::text IS NULL OR app = $1) ORDER BY id`,
+        [app ?? null],
+      );
+      return rows.map((r) => ({
+        id: String(r.id),
+        app: r.app,
+        table: r.table_name,
+        version: r.version,
+        rows: Number(r.rows),
+        dataKey: r.data_key,
+        attempts: r.attempts,
+        code: r.parked_code,
+        reason: r.parked_reason,
+        parkedAt: r.parked_at,
+      }));
+    },
+    async retryParked({ ids, app }) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const { rows } = await client.query<{ id: string; app: string }>(
+          `UPDATE ${s}.batch_ledger SET state = 'pending', attempts = 0, next_attempt_at = NULL, parked_code = NULL, parked_reason = NULL, parked_at = NULL
+           WHERE state = 'parked' AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[])) AND ($2::text IS NULL OR app = $2)
+           RETURNING id, app`,
+          [ids ?? null, app ?? null],
+        );
+        for (const name of new Set(rows.map((r) => r.app))) await client.query("SELECT pg_notify($1, $2)", [channel, name]);
+        await client.query("COMMIT");
+        return rows.map((r) => String(r.id)).sort((a, b) => Number(a) - Number(b));
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     },
     async backlog() {
       const { rows } = await pool.query<{ app: string; oldest: Date; parked: string; pending: string }>(

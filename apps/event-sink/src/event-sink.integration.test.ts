@@ -106,8 +106,12 @@ describe("event-sink against the real broker", () => {
         expect(after).toBe(10);
         expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
-        const messages = await readTopic(client, topic, fixture.group("verify"), {
+        // Read back with a client of default retries: the sink's is made to fail fast, and a group
+        // coordinator can take a while to load on a broker that has just restarted.
+        const reader = kafkajsClient({ brokers: broker.brokers, clientId: "sink-test-verify" });
+        const messages = await readTopic(reader, topic, fixture.group("verify"), {
           until: (m) => new Set(m.map((x) => x.headers["sz-id"]!.toString())).size >= accepted.size,
+          timeoutMs: 90_000,
         });
         const inTopic = new Set(messages.map((m) => m.headers["sz-id"]!.toString()));
         const missing = [...accepted].filter((id) => !inTopic.has(id));

@@ -127,20 +127,18 @@ const nameCache = new Map<string, string>();
  * see the same paths again and again. Bounded, so hostile keys cannot grow it without limit.
  */
 export function cachedColumnName(path: readonly string[], dialect: Dialect): string {
-  return remembered(dialect + JSON.stringify(path), () => columnName(path, dialect));
+  const key = dialect + JSON.stringify(path);
+  return nameCache.get(key) ?? remember(key, columnName(path, dialect));
 }
 
 /** {@link tableName}, remembered: every event needs its table's name, and a stream has few tables. */
 export function cachedTableName(entype: string, evname: string, dialect: Dialect): string {
-  return remembered(`${dialect}:${entype.length}:${entype}${evname}`, () => tableName(entype, evname, dialect));
+  const key = `${dialect}:${entype.length}:${entype}${evname}`;
+  return nameCache.get(key) ?? remember(key, tableName(entype, evname, dialect));
 }
 
-function remembered(key: string, name: () => string): string {
-  let found = nameCache.get(key);
-  if (found === undefined) {
-    found = name();
-    if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
-    nameCache.set(key, found);
-  }
-  return found;
+function remember(key: string, name: string): string {
+  if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
+  nameCache.set(key, name);
+  return name;
 }

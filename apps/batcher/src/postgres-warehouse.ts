@@ -19,7 +19,7 @@ import type { ObjectStore } from "@schematizer/s3";
 import { planPostgres, SYSTEM_COLUMNS } from "@schematizer/schema";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { classifyLoadError, type LoadRequest, type LoadResult, type Warehouse } from "./warehouse.ts";
+import { withLoadConnection, type LoadRequest, type LoadResult, type Warehouse } from "./warehouse.ts";
 
 export interface PostgresWarehouseOptions {
   readonly pool: pg.Pool;
@@ -130,9 +130,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
     const tableName = target.schema.table;
     const table = `${s}.${quoteIdent(tableName)}`;
     const columns = files.schema.columns.map((c) => quoteIdent(c.name)).join(", ");
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
+    return withLoadConnection(pool, async (client) => {
       await client.query("BEGIN");
       // Text of timestamps without a zone (widened dates) means UTC, as in the DDL's conversions.
       await client.query("SET LOCAL TIME ZONE 'UTC'");
@@ -221,14 +219,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
       );
       await client.query("COMMIT");
       return { inserted, alreadyLoaded };
-    } catch (error) {
-      broken = error instanceof Error ? error : new Error(String(error));
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw classifyLoadError(error);
-    } finally {
-      // A connection that failed mid-COPY is not reused.
-      client.release(broken);
-    }
+    });
   }
 
   return {

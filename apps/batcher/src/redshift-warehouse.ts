@@ -11,7 +11,7 @@ import { planRedshift, quoteIdent, type DdlStatement } from "@schematizer/schema
 import type pg from "pg";
 import { copyManifest } from "./batch-key.ts";
 import { copySql, loadErrorsSql, mergeSql, redshiftPrepareStatements, type CopyCredentials } from "./redshift-sql.ts";
-import { classifyLoadError, type LoadRequest, type LoadResult, type SchemaRef, type Warehouse } from "./warehouse.ts";
+import { classifyLoadError, withLoadConnection, type LoadRequest, type LoadResult, type SchemaRef, type Warehouse } from "./warehouse.ts";
 
 export interface RedshiftWarehouseOptions {
   /** A pool to the cluster (Redshift speaks the Postgres protocol). */
@@ -116,9 +116,7 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
     const s = quoteIdent(schema);
     const table = target.schema.table;
     const columns = files.schema.columns.map((c) => c.name);
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
+    return withLoadConnection(pool, async (client) => {
       await evolve(client, schema, request.current, target);
 
       await client.query("BEGIN");
@@ -180,13 +178,7 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
       // Per-file counts are unknown after one COPY of many files: the load's total is on its first.
       todo.forEach((b) => inserted.set(b.key, b.key === loadId ? (merged.rowCount ?? 0) : 0));
       return { inserted, alreadyLoaded };
-    } catch (error) {
-      broken = error instanceof Error ? error : new Error(String(error));
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw classifyLoadError(error);
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   return {

@@ -6,6 +6,7 @@
  */
 import { CodedError } from "@schematizer/errors";
 import type { Dialect, TableSchema } from "@schematizer/schema";
+import type pg from "pg";
 
 /** A schema version with its registry id. */
 export interface SchemaRef {
@@ -78,4 +79,28 @@ export function classifyLoadError(error: unknown): CodedError {
   }
   // Sockets, DNS, S3 hiccups: assume they pass.
   return new CodedError("BATCHER_LOAD_FAILED", message, { retriable: true, cause: error });
+}
+
+/**
+ * Runs one load on a connection of its own. On failure it rolls back whatever transaction is
+ * open, throws the failure classified (see {@link classifyLoadError}), and drops the connection
+ * rather than return it to the pool: one that failed mid-COPY is not reused.
+ *
+ * @example
+ * ```ts
+ * return withLoadConnection(pool, async (client) => { await client.query("BEGIN"); ...; await client.query("COMMIT"); return result; });
+ * ```
+ */
+export async function withLoadConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await work(client);
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw classifyLoadError(error);
+  } finally {
+    client.release(broken);
+  }
 }

@@ -215,10 +215,12 @@ function forwardLog(log: KafkaJsConfig["log"], entry: LogEntry): void {
  * it wrote to: an explicit partition missing there was not written, and the send fails.
  */
 function checkWritten(batches: readonly TopicMessages[], written: readonly { topicName: string; partition: number }[]): void {
-  const wrote = new Set(written.map((w) => `${w.topicName}:${w.partition}`));
+  let wrote: Set<string> | undefined;
   for (const { topic, messages } of batches) {
     for (const m of messages) {
-      if (m.partition !== undefined && !wrote.has(`${topic}:${m.partition}`)) {
+      if (m.partition === undefined) continue;
+      wrote ??= new Set(written.map((w) => `${w.topicName}:${w.partition}`));
+      if (!wrote.has(`${topic}:${m.partition}`)) {
         throw new Error(`partition ${m.partition} of ${topic} is not known to the client (it does not exist, or is newer than the client's metadata): not written`);
       }
     }

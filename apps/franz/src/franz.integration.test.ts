@@ -160,7 +160,8 @@ describe("franz against the real broker and registry", () => {
   });
 
   test("the CLI creates, describes and refuses with coded errors and exit codes", async ({ kafka, db }) => {
-    const env = { ...process.env, DATABASE_URL: db.url, REGISTRY_SCHEMA: db.schema, TOPIC_PREFIX: kafka.prefix };
+    // The stack's broker, wherever it runs (not the CLI's default port).
+    const env = { ...process.env, KAFKA_BROKERS: resolveEndpoints().kafka.brokers.join(","), DATABASE_URL: db.url, REGISTRY_SCHEMA: db.schema, TOPIC_PREFIX: kafka.prefix };
     const cli = (...args: string[]) =>
       spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot(), "apps/franz/src/cli.ts"), ...args], { env, encoding: "utf8", cwd: repoRoot() });
     const created = cli("apps", "create", "acme", "--dialect", "redshift");

@@ -1,5 +1,5 @@
 import { HEADERS, type ConsumedMessage, type ProducedMessage } from "@schematizer/kafka";
-import type { Rejection } from "./raw-event.ts";
+import type { Rejection } from "./sqlizer-errors.ts";
 
 /**
  * The dead-letter record of a rejected event: the original key, bytes and headers untouched,

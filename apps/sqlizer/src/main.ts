@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const sqlizer = createSqlizer({
     kafka,
     source: registry,
+    registryAnswers: () => pool.query("select 1").then(() => true),
     groupId: config.SQLIZER_GROUP_ID,
     topicPrefix: config.TOPIC_PREFIX,
     metrics,
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   });
   let stopping = false;
   const http = Fastify({ logger: false });
-  opsRoutes(http, { metrics, notReadyReason: () => (stopping ? "shutting down" : health.notReadyReason()) });
+  opsRoutes(http, { metrics, notReadyReason: () => (stopping ? "shutting down" : (health.notReadyReason() ?? sqlizer.notReadyReason())) });
   await http.listen({ port: config.SQLIZER_PORT, host: config.SQLIZER_HOST });
   await sqlizer.start();
   log.info({ port: config.SQLIZER_PORT, group: config.SQLIZER_GROUP_ID, instance }, "sqlizer running");

@@ -1,5 +1,6 @@
 import { HEADERS, type ConsumedMessage } from "@schematizer/kafka";
 import { cachedTableName, parseEvent, type Dialect, type Event, type Limits, type RowMeta } from "@schematizer/schema";
+import { rejection, type Rejection } from "./sqlizer-errors.ts";
 
 /** A raw event ready to be placed in its table. */
 export interface DecodedEvent {
@@ -9,13 +10,6 @@ export interface DecodedEvent {
   table: string;
 }
 
-/** Why an event cannot be placed: it goes to the dead-letter topic with this reason. */
-export interface Rejection {
-  kind: "reject";
-  code: string;
-  message: string;
-  path?: string;
-}
 
 /**
  * Parses one raw message into an event, its row metadata and its table name, or says why not.
@@ -27,7 +21,7 @@ export interface Rejection {
  * decodeRaw(message, "postgres", DEFAULT_LIMITS) // { kind: "event", table: "_e_user__login", ... }
  */
 export function decodeRaw(message: ConsumedMessage, dialect: Dialect, limits: Limits): DecodedEvent | Rejection {
-  if (message.value === null) return { kind: "reject", code: "SQLIZER_EMPTY_MESSAGE", message: "the message has no value" };
+  if (message.value === null) return rejection("SQLIZER_EMPTY_MESSAGE", "the Kafka record has no value");
   const parsed = parseEvent(message.value, limits);
   if (!parsed.ok) {
     const [first] = parsed.errors;

@@ -1,13 +1,18 @@
 import { CodedError } from "@schematizer/errors";
 import { HEADERS, type ConsumedMessage } from "@schematizer/kafka";
-import { avroDecode, confluentFrame, emptySchema, mergeSchema, tableName, unmappedOf, type TableSchema } from "@schematizer/schema";
+import { avroDecode, confluentFrame, emptySchema, mergeSchema, tableName, unmappedOf, type ObservedRow, type TableSchema } from "@schematizer/schema";
 import { describe, expect, it } from "vitest";
-import { schematizeBatch, type SchemaSource, type VersionRef } from "./schematize-batch.ts";
+import { schematizeBatch as schematize, type SchemaSource, type SchematizeOptions, type VersionRef } from "./schematize-batch.ts";
+
+/** The registry answers; backoff short enough for a unit test. */
+const answering: SchematizeOptions = { settle: { probe: async () => true, maxRepeats: 3, baseDelayMs: 1, maxDelayMs: 2 }, maxRowBytes: 1_000_000 };
+const schematizeBatch = (app: string, messages: ConsumedMessage[], source: SchemaSource, options = answering) => schematize(app, messages, source, options);
 
 /** The registry's contract in memory: versions per table, merged with the real merge. */
-function memorySource(options: { maxTables?: number; failWith?: Error } = {}) {
+function memorySource(options: { maxTables?: number; failWith?: (observed: ObservedRow) => Error | undefined } = {}) {
   const versions = new Map<string, VersionRef[]>();
   let nextId = 1;
+  let evolves = 0;
   const source: SchemaSource = {
     async app(name) {
       if (name !== "acme") throw new CodedError("REGISTRY_UNKNOWN_APP", `no app ${name}`);
@@ -17,7 +22,9 @@ function memorySource(options: { maxTables?: number; failWith?: Error } = {}) {
       return versions.get(tableName(entype, evname, "postgres"))?.at(-1);
     },
     async evolve(_app, entype, evname, observed) {
-      if (options.failWith) throw options.failWith;
+      evolves++;
+      const failure = options.failWith?.(observed);
+      if (failure) throw failure;
       const table = tableName(entype, evname, "postgres");
       if (!versions.has(table) && versions.size >= (options.maxTables ?? 100)) {
         throw new CodedError("REGISTRY_TABLE_LIMIT", "the app already has as many tables as allowed");
@@ -31,7 +38,7 @@ function memorySource(options: { maxTables?: number; failWith?: Error } = {}) {
       return { version, created: true };
     },
   };
-  return { source, versions };
+  return { source, versions, evolves: () => evolves };
 }
 
 let offset = 0;
@@ -74,13 +81,13 @@ describe("schematizeBatch", () => {
     );
     expect(out.rejected).toEqual([]);
     expect(out.versionsCreated).toBe(2);
-    expect(out.rows.map((r) => r.key)).toEqual(["_e_user__pass_mission", "_e_user__pass_mission", "_e_user__login"]);
+    expect(out.rows.map((r) => r.row.key)).toEqual(["_e_user__pass_mission", "_e_user__pass_mission", "_e_user__login"]);
 
-    const first = decode(out.rows[0]!.value, versions);
+    const first = decode(out.rows[0]!.row.value, versions);
     expect(first.named).toMatchObject({ _sz_id: "e1", level: 7, mission_name: "caverns", is_premium: false, _sz_version: 1 });
     expect(first.named._sz_received_at).toBe(1_420_072_300_000_000);
     expect(typeOf(first.version.schema, "level")).toBe("bigint");
-    const login = decode(out.rows[2]!.value, versions);
+    const login = decode(out.rows[2]!.row.value, versions);
     // Without event-sink's header, the event's own id is used.
     expect(login.named).toMatchObject({ _sz_id: "own-id", device__os: "ios" });
   });
@@ -98,15 +105,15 @@ describe("schematizeBatch", () => {
     expect(history.map((v) => v.schema.version)).toEqual([1, 2]);
     expect(typeOf(history[1]!.schema, "points")).toBe("double");
     expect(typeOf(history[1]!.schema, "combo")).toBe("boolean");
-    expect(out.rows.map((r) => decode(r.value, versions).named.points)).toEqual([2, 2.5, 3]);
-    expect(out.rows.map((r) => decode(r.value, versions).named._sz_version)).toEqual([2, 2, 2]);
+    expect(out.rows.map((r) => decode(r.row.value, versions).named.points)).toEqual([2, 2.5, 3]);
+    expect(out.rows.map((r) => decode(r.row.value, versions).named._sz_version)).toEqual([2, 2, 2]);
   });
 
   it("widens a number column to varchar when a string arrives, keeping every value", async () => {
     const { source, versions } = memorySource();
     await schematizeBatch("acme", [raw(ev("tag", { code: 12 }))], source);
     const out = await schematizeBatch("acme", [raw(ev("tag", { code: "A7" })), raw(ev("tag", { code: 13 }))], source);
-    const rows = out.rows.map((r) => decode(r.value, versions));
+    const rows = out.rows.map((r) => decode(r.row.value, versions));
     expect(typeOf(rows[0]!.version.schema, "code")).toBe("varchar");
     expect(rows.map((r) => r.named.code)).toEqual(["A7", "13"]);
   });
@@ -114,7 +121,7 @@ describe("schematizeBatch", () => {
   it("keeps a value that has no place in _sz_unmapped, with its reason", async () => {
     const { source, versions } = memorySource();
     const out = await schematizeBatch("acme", [raw(ev("note", { text: "a\u0000b" }))], source);
-    const { version, row } = decode(out.rows[0]!.value, versions);
+    const { version, row } = decode(out.rows[0]!.row.value, versions);
     expect(out.withUnmapped).toBe(1);
     expect(unmappedOf(version.schema, row)).toEqual([{ path: ["text"], reason: "invalid_text", value: "a\u0000b" }]);
   });
@@ -143,10 +150,63 @@ describe("schematizeBatch", () => {
     expect(out.rejected.map((r) => r.rejection.code)).toEqual(["REGISTRY_UNKNOWN_APP", "REGISTRY_UNKNOWN_APP"]);
   });
 
-  it("throws what a retry can fix, so the batch is read again", async () => {
-    const { source } = memorySource({ failWith: new CodedError("REGISTRY_CONFLICT", "lost every race", { retriable: true }) });
-    await expect(schematizeBatch("acme", [raw(ev("a", { x: 1 }))], source)).rejects.toMatchObject({ code: "REGISTRY_CONFLICT" });
-    const down = memorySource({ failWith: new Error("connect ECONNREFUSED") });
-    await expect(schematizeBatch("acme", [raw(ev("a", { x: 1 }))], down.source)).rejects.toThrow("ECONNREFUSED");
+  it("waits out a registry outage and then places every event: nothing is dead-lettered for an outage", async () => {
+    let failures = 0;
+    const { source } = memorySource({
+      failWith: () => (++failures <= 6 ? Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54329"), { code: "ECONNREFUSED" }) : undefined),
+    });
+    // The registry does not answer until the sixth failure: none of them counts against the events.
+    const out = await schematize("acme", [raw(ev("a", { x: 1 })), raw(ev("a", { x: 2 }))], source, {
+      ...answering,
+      settle: { ...answering.settle, probe: async () => failures >= 6 },
+    });
+    expect(out.rejected).toEqual([]);
+    expect(out.rows).toHaveLength(2);
+    expect(failures).toBe(7);
+  });
+
+  it("pins an error of one event's content on that event, and places its table-mates", async () => {
+    const refused = () => Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" });
+    const { source, versions } = memorySource({ failWith: (observed) => (observed.fields.some((f) => f.path.includes("poison")) ? refused() : undefined) });
+    const events = Array.from({ length: 9 }, (_, i) => raw(ev("mixed", i === 5 ? { poison: 1, n: i } : { n: i }), { [HEADERS.id]: `e${i}` }));
+    const out = await schematizeBatch("acme", events, source);
+    expect(out.rejected.map((r) => [r.message.offset, r.rejection.code])).toEqual([[events[5]!.offset, "SQLIZER_REGISTRY_REFUSED"]]);
+    expect(out.rejected[0]!.rejection.message).toContain("22P05");
+    expect(out.rows.map((r) => decode(r.row.value, versions).named._sz_id).sort()).toEqual(["e0", "e1", "e2", "e3", "e4", "e6", "e7", "e8"]);
+  });
+
+  it("takes a failure that repeats while the registry answers as the events' own, after a bounded number of attempts", async () => {
+    const { source, evolves } = memorySource({ failWith: () => new CodedError("REGISTRY_CONFLICT", "lost every race", { retriable: true }) });
+    const out = await schematizeBatch("acme", [raw(ev("a", { x: 1 })), raw(ev("a", { x: 2 }))], source);
+    expect(out.rows).toEqual([]);
+    expect(out.rejected.map((r) => r.rejection.code)).toEqual(["REGISTRY_CONFLICT", "REGISTRY_CONFLICT"]);
+    // 3 on the pair, then 1 on each half: the halves are not backed off again.
+    expect(evolves()).toBe(5);
+  });
+
+  it("rejects a table the registry refuses as a whole in one call, without splitting it", async () => {
+    const { source, evolves } = memorySource({ maxTables: 0 });
+    const out = await schematizeBatch("acme", Array.from({ length: 64 }, (_, i) => raw(ev("late", { i }))), source);
+    expect(out.rejected).toHaveLength(64);
+    expect(new Set(out.rejected.map((r) => r.rejection.code))).toEqual(new Set(["REGISTRY_TABLE_LIMIT"]));
+    expect(evolves()).toBe(1);
+  });
+
+  it("dead-letters an event whose typed row a sql record could not hold, and places the others", async () => {
+    const { source } = memorySource();
+    const out = await schematize("acme", [raw(ev("doc", { text: "x".repeat(5_000) })), raw(ev("doc", { text: "short" }))], source, { ...answering, maxRowBytes: 2_000 });
+    expect(out.rows).toHaveLength(1);
+    expect(out.rejected.map((r) => r.rejection.code)).toEqual(["SQLIZER_ROW_TOO_LARGE"]);
+  });
+
+  it("gives the batch back, deciding nothing, when stopped during an outage", async () => {
+    const { source } = memorySource({ failWith: () => Object.assign(new Error("Connection terminated unexpectedly"), { code: undefined }) });
+    const stop = new AbortController();
+    const running = schematize("acme", [raw(ev("a", { x: 1 }))], source, {
+      ...answering,
+      settle: { ...answering.settle, probe: async () => false, baseDelayMs: 50, signal: stop.signal },
+    });
+    setTimeout(() => stop.abort(), 20);
+    await expect(running).rejects.toThrow("Connection terminated");
   });
 });

@@ -1,4 +1,4 @@
-import { CodedError } from "@schematizer/errors";
+import { settle, type SettleOptions } from "@schematizer/errors";
 import type { ConsumedMessage, ProducedMessage } from "@schematizer/kafka";
 import {
   coerce,
@@ -13,7 +13,8 @@ import {
   type ObservedRow,
   type TableSchema,
 } from "@schematizer/schema";
-import { decodeRaw, type DecodedEvent, type Rejection } from "./raw-event.ts";
+import { decodeRaw, type DecodedEvent } from "./raw-event.ts";
+import { refusesTheTable, rejection, rejectionOf, type Rejection } from "./sqlizer-errors.ts";
 
 /** A schema version as sqlizer needs it: its registry id (the Confluent schema id) and columns. */
 export interface VersionRef {
@@ -31,41 +32,79 @@ export interface SchemaSource {
   evolve(app: string, entype: string, evname: string, observed: ObservedRow): Promise<{ version: VersionRef; created: boolean }>;
 }
 
+export interface SchematizeOptions {
+  /**
+   * How a failing registry call is settled: retried through an outage of the registry, and taken as
+   * the events' own once it repeats while the registry answers (see `settle`).
+   */
+  settle: SettleOptions;
+  /** Largest encoded row: a sql.<app> record must hold it. A bigger row's event is a dead letter. */
+  maxRowBytes: number;
+  /** The event limits event-sink applies too; the app's own column cap replaces `maxColumns`. */
+  limits?: Limits;
+}
+
+/** One rejected event, with why. */
+export interface RejectedEvent {
+  message: ConsumedMessage;
+  rejection: Rejection;
+}
+
+/** A typed row, with the raw event it comes from. */
+export interface PlacedRow {
+  message: ConsumedMessage;
+  row: ProducedMessage;
+}
+
 /** The outcome of one batch: what to produce, and what happened, for metrics. */
 export interface SchematizedBatch {
-  rows: ProducedMessage[];
-  rejected: { message: ConsumedMessage; rejection: Rejection }[];
+  rows: PlacedRow[];
+  rejected: RejectedEvent[];
   versionsCreated: number;
   /** Events whose row has at least one value in _sz_unmapped. */
   withUnmapped: number;
 }
 
+interface Placeable {
+  message: ConsumedMessage;
+  decoded: DecodedEvent;
+}
+
 /**
  * Turns one batch of an app's raw events into typed rows (Avro, Confluent wire format, keyed by
- * table) and rejections. Events are grouped by table, so a table whose schema must grow is
- * evolved once per batch with the join of everything the batch observed, not once per event.
- * Errors that a retry can fix (the registry unreachable, a lost race run out of tries) are
- * thrown: the batch is then read again. Errors of the input become rejections.
+ * table) and dead letters, deciding each event's fate as a value:
+ * - an event that cannot be read, or breaks a limit, is rejected with its code;
+ * - events are grouped by table, so a table whose schema must grow is evolved once per batch with
+ *   the join of everything the batch observed, not once per event;
+ * - a registry failure is settled (see `settle`): an outage is waited out, nothing is rejected for it;
+ *   an error that is the content's (or repeats while the registry answers) is pinned on the events
+ *   that cause it by splitting the table's group in halves, so one event never takes its table-mates
+ *   with it. Refusals of the whole table (a full app) reject the group at once.
+ * Nothing here throws for an event's content; it throws only when stopping during an outage.
  *
  * @example
- * const out = await schematizeBatch("acme", batch.messages, registry);
- * await producer.send([{ topic: "sql.acme", messages: out.rows }, ...]);
+ * const out = await schematizeBatch("acme", batch.messages, registry, { settle, maxRowBytes: 4 << 20 });
+ * await publish(producer, topicsFor("acme"), out);
  */
-export async function schematizeBatch(app: string, messages: ConsumedMessage[], source: SchemaSource): Promise<SchematizedBatch> {
+export async function schematizeBatch(
+  app: string,
+  messages: ConsumedMessage[],
+  source: SchemaSource,
+  options: SchematizeOptions,
+): Promise<SchematizedBatch> {
   const out: SchematizedBatch = { rows: [], rejected: [], versionsCreated: 0, withUnmapped: 0 };
-  let settings: { dialect: Dialect; maxColumns: number };
-  try {
-    settings = (await source.app(app)).settings;
-  } catch (error) {
-    const rejection = inputRejection(error);
-    for (const message of messages) out.rejected.push({ message, rejection });
+  const found = await settle(() => source.app(app), options.settle);
+  if (!found.ok) {
+    const why = rejectionOf(found.error);
+    for (const message of messages) out.rejected.push({ message, rejection: why });
     return out;
   }
-  const limits: Limits = { ...DEFAULT_LIMITS, maxColumns: settings.maxColumns };
+  const { dialect, maxColumns } = found.value.settings;
+  const limits: Limits = { ...(options.limits ?? DEFAULT_LIMITS), maxColumns };
 
-  const tables = new Map<string, { message: ConsumedMessage; decoded: DecodedEvent }[]>();
+  const tables = new Map<string, Placeable[]>();
   for (const message of messages) {
-    const decoded = decodeRaw(message, settings.dialect, limits);
+    const decoded = decodeSafely(message, dialect, limits);
     if (decoded.kind === "reject") {
       out.rejected.push({ message, rejection: decoded });
       continue;
@@ -74,40 +113,84 @@ export async function schematizeBatch(app: string, messages: ConsumedMessage[], 
     if (group) group.push({ message, decoded });
     else tables.set(decoded.table, [{ message, decoded }]);
   }
-
-  for (const [table, group] of tables) {
-    const { entype, evname } = group[0]!.decoded.event;
-    try {
-      let version = await source.current(app, entype, evname);
-      let results = coerceAll(version?.schema ?? emptySchema(table, settings.dialect), group, limits);
-      const growing = group.filter((_, i) => results[i]!.needsMerge);
-      if (version === undefined || growing.length > 0) {
-        // A new table needs its version 1 even when its first events have empty bodies.
-        const observed = (growing.length > 0 ? growing : group).map((e) => observe(e.decoded.event.body)).reduce(joinObserved);
-        const evolved = await source.evolve(app, entype, evname, observed);
-        if (evolved.created) out.versionsCreated++;
-        version = evolved.version;
-        results = coerceAll(version.schema, group, limits);
-      }
-      for (let i = 0; i < group.length; i++) {
-        const result = results[i]!;
-        if (result.unmapped > 0) out.withUnmapped++;
-        out.rows.push({ key: table, value: confluentEncode(version.id, version.schema, result.row) });
-      }
-    } catch (error) {
-      const rejection = inputRejection(error);
-      for (const { message } of group) out.rejected.push({ message, rejection });
-    }
-  }
+  const place = { app, source, dialect, limits, maxRowBytes: options.maxRowBytes };
+  for (const group of tables.values()) await placeTable(place, group, options.settle, out);
   return out;
 }
 
-function coerceAll(schema: TableSchema, group: { decoded: DecodedEvent }[], limits: Limits): CoerceResult[] {
+interface Placement {
+  app: string;
+  source: SchemaSource;
+  dialect: Dialect;
+  limits: Limits;
+  maxRowBytes: number;
+}
+
+/** Places a table's group, splitting it until the events that cannot be placed are found. */
+async function placeTable(place: Placement, group: Placeable[], policy: SettleOptions, out: SchematizedBatch): Promise<void> {
+  const placed = await settle(() => placeGroup(place, group), policy);
+  if (placed.ok) {
+    const done = placed.value;
+    out.rows.push(...done.rows);
+    out.rejected.push(...done.rejected);
+    out.versionsCreated += done.versionsCreated;
+    out.withUnmapped += done.withUnmapped;
+    return;
+  }
+  if (group.length === 1 || refusesTheTable(placed.error)) {
+    const why = rejectionOf(placed.error);
+    for (const { message } of group) out.rejected.push({ message, rejection: why });
+    return;
+  }
+  // Some event of the group fails it: each half on its own. A half that fails for good once the
+  // dependency answers is decided at once, so the search costs no further backoff.
+  const half = group.length >>> 1;
+  const decided = { ...policy, maxRepeats: 1 };
+  await placeTable(place, group.slice(0, half), decided, out);
+  await placeTable(place, group.slice(half), decided, out);
+}
+
+/** One attempt at a table's group: the version that holds every event, and their rows. */
+async function placeGroup(place: Placement, group: Placeable[]): Promise<SchematizedBatch> {
+  const { app, source, dialect, limits } = place;
+  const { entype, evname } = group[0]!.decoded.event;
+  const done: SchematizedBatch = { rows: [], rejected: [], versionsCreated: 0, withUnmapped: 0 };
+  let version = await source.current(app, entype, evname);
+  let results = coerceAll(version?.schema ?? emptySchema(group[0]!.decoded.table, dialect), group, limits);
+  const growing = group.filter((_, i) => results[i]!.needsMerge);
+  if (version === undefined || growing.length > 0) {
+    // A new table needs its version 1 even when its first events have empty bodies.
+    const observed = (growing.length > 0 ? growing : group).map((e) => observe(e.decoded.event.body)).reduce(joinObserved);
+    const evolved = await source.evolve(app, entype, evname, observed);
+    if (evolved.created) done.versionsCreated++;
+    version = evolved.version;
+    results = coerceAll(version.schema, group, limits);
+  }
+  for (let i = 0; i < group.length; i++) {
+    const result = results[i]!;
+    const value = confluentEncode(version.id, version.schema, result.row);
+    if (value.length > place.maxRowBytes) {
+      done.rejected.push({
+        message: group[i]!.message,
+        rejection: rejection("SQLIZER_ROW_TOO_LARGE", `the typed row is ${value.length} bytes; a sql.${app} record holds at most ${place.maxRowBytes}`),
+      });
+      continue;
+    }
+    if (result.unmapped > 0) done.withUnmapped++;
+    done.rows.push({ message: group[i]!.message, row: { key: group[i]!.decoded.table, value } });
+  }
+  return done;
+}
+
+function coerceAll(schema: TableSchema, group: Placeable[], limits: Limits): CoerceResult[] {
   return group.map(({ decoded }) => coerce(schema, decoded.event, decoded.meta, limits));
 }
 
-/** A non-retriable coded error is a property of the input (an unknown app, a full app): reject. Others are rethrown. */
-function inputRejection(error: unknown): Rejection {
-  if (error instanceof CodedError && !error.retriable) return { kind: "reject", code: error.code, message: error.message };
-  throw error;
+/** decodeRaw, with whatever it might throw on an input nobody foresaw as that event's rejection. */
+function decodeSafely(message: ConsumedMessage, dialect: Dialect, limits: Limits): DecodedEvent | Rejection {
+  try {
+    return decodeRaw(message, dialect, limits);
+  } catch (error) {
+    return rejectionOf(error);
+  }
 }

@@ -11,6 +11,12 @@ export function sqlizerMetrics(registry: Registry) {
       labelNames: ["app", "reason"] as const,
       registers: [registry],
     }),
+    registryRetries: new Counter({
+      name: "sqlizer_registry_retries_total",
+      help: "Registry calls that failed and were tried again, by whether the registry answered a probe (unreachable: an outage, the batch waits)",
+      labelNames: ["app", "registry"] as const,
+      registers: [registry],
+    }),
     unmapped: new Counter({
       name: "sqlizer_rows_with_unmapped_total",
       help: "Rows with at least one value kept in _sz_unmapped",

@@ -5,7 +5,9 @@ import { createLogger, createMetricsRegistry } from "@schematizer/observability"
 import { confluentApi, openRegistry, type Registry } from "@schematizer/registry";
 import { avroDecode, confluentFrame } from "@schematizer/schema";
 import { resolveEndpoints } from "@schematizer/stack";
-import { readTopic, startService, test, type KafkaFixture, type IsolatedDatabase } from "@schematizer/testing";
+import { createPool } from "@schematizer/postgres";
+import { readTopic, startService, tcpProxy, test, type KafkaFixture, type IsolatedDatabase } from "@schematizer/testing";
+import type pg from "pg";
 import { waitFor } from "@schematizer/errors";
 import { describe, expect } from "vitest";
 import { createSqlizer } from "./sqlizer.ts";
@@ -54,15 +56,17 @@ function processEnv(kafka: KafkaFixture, db: IsolatedDatabase, group: string) {
   };
 }
 
-function inProcessSqlizer(kafka: KafkaFixture, registry: Registry) {
+function inProcessSqlizer(kafka: KafkaFixture, registry: Registry, pool: pg.Pool, metrics = createMetricsRegistry("sqlizer", { processMetrics: false })) {
   return createSqlizer({
     kafka: kafka.client,
     source: registry,
+    registryAnswers: () => pool.query("select 1").then(() => true),
     groupId: kafka.group("sqlizer"),
     topicPrefix: kafka.prefix,
-    metrics: createMetricsRegistry("sqlizer", { processMetrics: false }),
-    log: createLogger("sqlizer", "silent"),
+    metrics,
+    log: createLogger("sqlizer", process.env.TEST_LOG_LEVEL ?? "silent"),
     topicRefreshMs: 500,
+    registryRetry: { baseDelayMs: 50, maxDelayMs: 500, maxRepeats: 3 },
   });
 }
 
@@ -97,7 +101,7 @@ describe("sqlizer against the real broker and registry", () => {
       rawEvent("g1", `{"ts":"${TS}","entype":"order","evname":"placed","body":{"total":12.5,"paid_at":"2015-01-02T10:00:00Z","day":"2015-01-02","id_big":12345678901234567890}}`),
     ]);
 
-    const sqlizer = inProcessSqlizer(kafka, registry);
+    const sqlizer = inProcessSqlizer(kafka, registry, db.pool);
     await sqlizer.start();
     const acmeRows = await readTopic(kafka.client, acme.sql, kafka.group("read-acme"), { count: 3 });
     const globexRows = await readTopic(kafka.client, globex.sql, kafka.group("read-globex"), { count: 1 });
@@ -139,7 +143,7 @@ describe("sqlizer against the real broker and registry", () => {
   test("evolution mid-stream gives the expected versions and _sz_unmapped content", async ({ kafka, db }) => {
     const registry = await setup(kafka, db, ["acme"]);
     const t = topicsFor("acme", kafka.prefix);
-    const sqlizer = inProcessSqlizer(kafka, registry);
+    const sqlizer = inProcessSqlizer(kafka, registry, db.pool);
     await sqlizer.start();
     const steps: [string, object][] = [
       ["e1", { score: 10 }],
@@ -273,4 +277,133 @@ describe("sqlizer against the real broker and registry", () => {
       await survivor.stop();
     }
   }, 300_000);
+
+  test("an event whose keys the registry once choked on stalls nothing: its table-mates, later events and another app's events all arrive", async ({ kafka, db }) => {
+    const registry = await setup(kafka, db, ["acme", "globex"], 1);
+    const acme = topicsFor("acme", kafka.prefix);
+    const globex = topicsFor("globex", kafka.prefix);
+    const body = (i: number) => ({ n: i, s: `v${i}` });
+    const odd = [
+      rawEvent("nul-key", `{"ts":"${TS}","entype":"user","evname":"odd","body":{"a\\u0000b":1,"n":1}}`),
+      rawEvent("lone-surrogate", `{"ts":"${TS}","entype":"user","evname":"odd","body":{"\\ud800":"x","n":2}}`),
+    ];
+    await produce(kafka, acme.raw, [
+      ...[0, 1, 2].map((i) => rawEvent(`a${i}`, { ts: TS, entype: "user", evname: "odd", body: body(i) })),
+      ...odd,
+      ...[3, 4, 5].map((i) => rawEvent(`a${i}`, { ts: TS, entype: "user", evname: "odd", body: body(i) })),
+    ]);
+    await produce(kafka, globex.raw, [0, 1, 2, 3].map((i) => rawEvent(`g${i}`, { ts: TS, entype: "user", evname: "odd", body: body(i) })));
+
+    const sqlizer = inProcessSqlizer(kafka, registry, db.pool);
+    await sqlizer.start();
+    try {
+      // Canaries after the odd ones, on the same partition and table.
+      await produce(kafka, acme.raw, [rawEvent("canary", { ts: TS, entype: "user", evname: "odd", body: body(9) })]);
+      const placed = new Set<string>();
+      const settled = (want: string[]) => (messages: ConsumedMessage[]) => {
+        for (const m of messages) placed.add(m.headers[HEADERS.id]?.toString() ?? "");
+        return want.every((id) => placed.has(id));
+      };
+      const acmeIds = ["a0", "a1", "a2", "a3", "a4", "a5", "canary"];
+      const rows = await decodeRows(registry, await readTopic(kafka.client, acme.sql, kafka.group("acme-sql"), {
+        until: (m) => m.length >= acmeIds.length,
+        timeoutMs: 30_000,
+      }));
+      const globexRows = await decodeRows(registry, await readTopic(kafka.client, globex.sql, kafka.group("globex-sql"), { count: 4 }));
+      expect([...globexRows.keys()].sort()).toEqual(["g0", "g1", "g2", "g3"]);
+      for (const id of acmeIds) expect(rows.has(id), id).toBe(true);
+      // Each odd event ends exactly once: as a row, or as a dead letter with its reason.
+      const letters = rows.has("nul-key") && rows.has("lone-surrogate") ? [] : await readTopic(kafka.client, acme.dlq, kafka.group("acme-dlq"), {
+        until: settled(odd.map((e) => String(e.key)).filter((id) => !rows.has(id))),
+        timeoutMs: 30_000,
+      });
+      for (const { key } of odd) {
+        const asRow = rows.has(String(key)) ? 1 : 0;
+        const asLetter = letters.filter((m) => m.headers[HEADERS.id]?.toString() === key).length;
+        expect(asRow + asLetter, String(key)).toBe(1);
+      }
+    } finally {
+      await sqlizer.stop();
+    }
+  });
+
+  test("rows and dead letters Kafka refuses as too large end as dead letters; the rest of the batch flows", async ({ kafka, db }) => {
+    const registry = await openRegistry({ pool: db.pool, schema: db.schema, topicPrefix: kafka.prefix });
+    const small = { "max.message.bytes": "3000" };
+    for (const [app, dlqConfigs] of [["roomy", {}], ["tight", small]] as const) {
+      await registry.apps.createApp(app);
+      const t = topicsFor(app, kafka.prefix);
+      await kafka.admin.createTopics([
+        { name: t.raw, partitions: 1 },
+        { name: t.sql, partitions: 1, configs: small },
+        { name: t.dlq, partitions: 1, configs: dlqConfigs },
+      ]);
+      await produce(kafka, t.raw, [
+        rawEvent(`${app}-1`, { ts: TS, entype: "doc", evname: "saved", body: { text: "short" } }),
+        rawEvent(`${app}-big`, { ts: TS, entype: "doc", evname: "saved", body: { text: "x".repeat(5_000) } }),
+        rawEvent(`${app}-2`, { ts: TS, entype: "doc", evname: "saved", body: { text: "also short" } }),
+      ]);
+    }
+    const sqlizer = inProcessSqlizer(kafka, registry, db.pool);
+    await sqlizer.start();
+    try {
+      for (const app of ["roomy", "tight"]) {
+        const t = topicsFor(app, kafka.prefix);
+        const rows = await decodeRows(registry, await readTopic(kafka.client, t.sql, kafka.group(`${app}-sql`), { count: 2 }));
+        expect([...rows.keys()].sort()).toEqual([`${app}-1`, `${app}-2`]);
+        const [letter] = await readTopic(kafka.client, t.dlq, kafka.group(`${app}-dlq`), { count: 1 });
+        expect(letter!.headers[HEADERS.id]!.toString()).toBe(`${app}-big`);
+        expect(letter!.headers[HEADERS.errorCode]!.toString()).toBe("SQLIZER_PRODUCE_REFUSED");
+        if (app === "roomy") {
+          expect(JSON.parse(letter!.value!.toString()).body.text).toHaveLength(5_000);
+        } else {
+          // Too large for its dead-letter topic as well: kept as its reason and origin.
+          expect(letter!.value).toBeNull();
+          expect(letter!.headers[HEADERS.valueDropped]!.toString()).toMatch(/large/i);
+          expect(letter!.headers[HEADERS.sourceTopic]!.toString()).toBe(t.raw);
+        }
+      }
+    } finally {
+      await sqlizer.stop();
+    }
+  });
+
+  test("a registry outage holds the events, retried with backoff and shown; none is dead-lettered for it", async ({ kafka, db }) => {
+    const direct = await setup(kafka, db, ["acme"], 1);
+    const t = topicsFor("acme", kafka.prefix);
+    const target = new URL(db.url);
+    const proxy = await tcpProxy({ host: target.hostname, port: Number(target.port) });
+    const url = new URL(db.url);
+    url.port = String(proxy.port);
+    const pool = createPool({ connectionString: url.toString(), searchPath: db.schema, max: 4 });
+    const registry = await openRegistry({ pool, schema: db.schema, topicPrefix: kafka.prefix });
+    const metrics = createMetricsRegistry("sqlizer", { processMetrics: false });
+    const sqlizer = inProcessSqlizer(kafka, registry, pool, metrics);
+    try {
+      await sqlizer.start();
+      await produce(kafka, t.raw, [rawEvent("before", { ts: TS, entype: "user", evname: "first", body: { a: 1 } })]);
+      await readTopic(kafka.client, t.sql, kafka.group("before"), { count: 1 });
+
+      await proxy.cut();
+      // New tables: the registry must be asked, and cannot answer.
+      await produce(kafka, t.raw, [0, 1, 2].map((i) => rawEvent(`during${i}`, { ts: TS, entype: "user", evname: `new${i}`, body: { i } })));
+      await waitFor("the outage in sqlizer_registry_retries_total", async () => {
+        const text = await metrics.metrics();
+        return /sqlizer_registry_retries_total\{app="acme",registry="unreachable"[^}]*\} [1-9]/.test(text) ? true : undefined;
+      }, { timeoutMs: 30_000 });
+      expect(sqlizer.notReadyReason()).toMatch(/registry does not answer/);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await proxy.mend();
+
+      const rows = await decodeRows(direct, await readTopic(kafka.client, t.sql, kafka.group("after"), { count: 4, timeoutMs: 30_000 }));
+      expect([...rows.keys()].sort()).toEqual(["before", "during0", "during1", "during2"]);
+      const dlq = await kafka.admin.topicOffsets(t.dlq);
+      expect(dlq.map((p) => p.high)).toEqual(["0"]);
+      expect(sqlizer.notReadyReason()).toBeUndefined();
+    } finally {
+      await sqlizer.stop();
+      await pool.end();
+      await proxy.close();
+    }
+  });
 });

@@ -1,18 +1,28 @@
-import { topicPattern, topicsFor, watchingConsumer, type Consumer, type KafkaClient, type MessageBatch, type Producer, type TopicMessages } from "@schematizer/kafka";
+import type { SettleOptions } from "@schematizer/errors";
+import { topicPattern, topicsFor, watchingConsumer, type BatchContext, type Consumer, type KafkaClient, type MessageBatch, type Producer } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
+import type { Limits } from "@schematizer/schema";
 import type { Registry } from "prom-client";
-import { dlqMessage } from "./dlq-message.ts";
+import { publish } from "./publish.ts";
 import { schematizeBatch, type SchemaSource } from "./schematize-batch.ts";
 import { sqlizerMetrics } from "./sqlizer-metrics.ts";
 
 export interface SqlizerDeps {
   kafka: KafkaClient;
   source: SchemaSource;
+  /** Whether the registry's database answers now: failures while it does not are an outage, not the events' fault. */
+  registryAnswers: () => Promise<boolean>;
   /** The consumer group every replica joins. */
   groupId: string;
   topicPrefix: string;
   metrics: Registry;
   log: Logger;
+  /** The event limits event-sink applies too. */
+  limits?: Limits;
+  /** Largest typed row a sql.<app> record holds; bigger rows' events are dead letters. */
+  maxRowBytes?: number;
+  /** Backoff of registry calls through an outage, and failures on the same events (while it answers) before they are theirs. */
+  registryRetry?: { baseDelayMs: number; maxDelayMs: number; maxRepeats: number };
   /** How often to look for new apps' raw topics. */
   topicRefreshMs?: number;
   sessionTimeoutMs?: number;
@@ -22,45 +32,69 @@ export interface Sqlizer {
   start(): Promise<void>;
   /** Finishes the batch in hand, commits, leaves the group. */
   stop(): Promise<void>;
+  /** Why this replica cannot make progress now (the registry unreachable), or undefined. */
+  notReadyReason(): string | undefined;
 }
+
+/** Kafka's default largest record (message.max.bytes) less room for the key and headers. */
+export const DEFAULT_MAX_ROW_BYTES = 1_000_000;
 
 /**
  * The sqlizer worker: one consumer group over every raw.<app> topic. Each batch becomes typed
- * rows in sql.<app> and rejections in dlq.<app>; the raw offsets are committed only after Kafka
- * acknowledged all of them, so a crash re-reads rather than loses (the loader drops the
- * duplicates by _sz_id).
+ * rows in sql.<app> and dead letters in dlq.<app>, each event's fate decided on its own (see
+ * schematizeBatch). The raw offsets are committed only after Kafka acknowledged all of them, so a
+ * crash re-reads rather than loses (the loader drops the duplicates by _sz_id). A registry outage
+ * holds the batch in hand, retried with backoff, and shows in /readyz and the metrics.
  *
  * @example
- * const sqlizer = createSqlizer({ kafka, source: registry.evolver, groupId: "sqlizer", ... });
+ * const sqlizer = createSqlizer({ kafka, source: registry, registryAnswers, groupId: "sqlizer", ... });
  * await sqlizer.start();
  */
 export function createSqlizer(deps: SqlizerDeps): Sqlizer {
   const metrics = sqlizerMetrics(deps.metrics);
   const raw = topicPattern("raw", deps.topicPrefix);
+  const retry = deps.registryRetry ?? { baseDelayMs: 200, maxDelayMs: 10_000, maxRepeats: 3 };
+  const stopping = new AbortController();
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
+  let outage: string | undefined;
 
-  async function handle(batch: MessageBatch): Promise<void> {
+  function settlePolicy(app: string, context: BatchContext): SettleOptions {
+    // Stopping, or this partition handed to another replica: give the batch back unfinished.
+    const revoked = new AbortController();
+    return {
+      ...retry,
+      probe: deps.registryAnswers,
+      signal: AbortSignal.any([stopping.signal, revoked.signal]),
+      onRetry: (error, attempt, delayMs, up) => {
+        metrics.registryRetries.inc({ app, registry: up ? "answering" : "unreachable" });
+        if (!up) outage = `the registry does not answer: ${error instanceof Error ? error.message : String(error)}`;
+        deps.log.warn({ err: error, app, attempt, delayMs, registryAnswers: up }, "registry call failed; retrying");
+        if (!context.isRunning()) revoked.abort();
+        void context.heartbeat().catch(() => undefined);
+      },
+    };
+  }
+
+  async function handle(batch: MessageBatch, context: BatchContext): Promise<void> {
     const started = performance.now();
     const app = raw.exec(batch.topic)?.[1];
     if (app === undefined) return;
-    const topics = topicsFor(app, deps.topicPrefix);
-    const out = await schematizeBatch(app, batch.messages, deps.source);
-
-    const sends: TopicMessages[] = [];
-    if (out.rows.length > 0) sends.push({ topic: topics.sql, messages: out.rows });
-    if (out.rejected.length > 0) {
-      sends.push({ topic: topics.dlq, messages: out.rejected.map((r) => dlqMessage(r.message, r.rejection)) });
-    }
-    if (sends.length > 0) await producer!.send(sends);
+    const out = await schematizeBatch(app, batch.messages, deps.source, {
+      settle: settlePolicy(app, context),
+      maxRowBytes: deps.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES,
+      ...(deps.limits ? { limits: deps.limits } : {}),
+    });
+    outage = undefined;
+    const { rows, deadLetters } = await publish(producer!, topicsFor(app, deps.topicPrefix), out);
 
     metrics.eventsIn.inc({ app }, batch.messages.length);
-    metrics.rowsOut.inc({ app }, out.rows.length);
+    metrics.rowsOut.inc({ app }, rows);
     if (out.withUnmapped > 0) metrics.unmapped.inc({ app }, out.withUnmapped);
     if (out.versionsCreated > 0) metrics.versionsCreated.inc({ app }, out.versionsCreated);
-    for (const { rejection } of out.rejected) metrics.dlq.inc({ app, reason: rejection.code });
-    if (out.rejected.length > 0) {
-      deps.log.warn({ app, rejected: out.rejected.length, first: out.rejected[0]!.rejection }, "events sent to the dead-letter topic");
+    for (const { rejection } of deadLetters) metrics.dlq.inc({ app, reason: rejection.code });
+    if (deadLetters.length > 0) {
+      deps.log.warn({ app, deadLetters: deadLetters.length, first: deadLetters[0]!.rejection }, "events sent to the dead-letter topic");
     }
     const last = batch.messages.at(-1)!;
     const labels = { topic: batch.topic, partition: String(batch.partition) };
@@ -83,8 +117,10 @@ export function createSqlizer(deps: SqlizerDeps): Sqlizer {
       await consumer.run(handle);
     },
     async stop() {
+      stopping.abort();
       await consumer?.close();
       await producer?.close();
     },
+    notReadyReason: () => outage,
   };
 }

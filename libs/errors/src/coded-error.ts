@@ -22,10 +22,3 @@ export class CodedError extends Error {
     this.context = options.context ?? {};
   }
 }
-
-/** True when the error says a retry can help; unknown errors are assumed transient. */
-export function isRetriable(error: unknown): boolean {
-  if (error instanceof CodedError) return error.retriable;
-  if (error instanceof Error && "retriable" in error) return Boolean((error as { retriable: unknown }).retriable);
-  return true;
-}

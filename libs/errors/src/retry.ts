@@ -1,4 +1,5 @@
-import { isRetriable } from "./coded-error.ts";
+import { CodedError } from "./coded-error.ts";
+import { isRetriable } from "./error-kind.ts";
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -54,7 +55,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Polls `check` until it returns a value other than undefined, or throws when `timeoutMs` passes.
- * For readiness checks: never a fixed sleep. A non-retriable error from `check` ends the wait at once.
+ * For readiness checks: never a fixed sleep. Errors are what waiting looks like (a server not up yet, a
+ * table not created yet), so `check` is polled through them; only a CodedError that says no retry can
+ * help ends the wait at once.
  */
 export async function waitFor<T>(
   what: string,
@@ -68,7 +71,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
-      if (!isRetriable(error)) throw error;
+      if (error instanceof CodedError && !error.retriable) throw error;
       lastError = error;
     }
     if (Date.now() >= deadline) {

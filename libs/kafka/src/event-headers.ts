@@ -15,4 +15,6 @@ export const HEADERS = {
   sourceTopic: "sz-source-topic",
   sourcePartition: "sz-source-partition",
   sourceOffset: "sz-source-offset",
+  /** On a dead letter Kafka refused with its value (too large): why the value is not kept. */
+  valueDropped: "sz-value-dropped",
 } as const;

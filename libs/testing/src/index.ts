@@ -3,3 +3,4 @@ export { privateKafka, type PrivateKafka } from "./private-kafka.ts";
 export { freePort } from "@schematizer/stack";
 export { readTopic } from "./read-topic.ts";
 export { startService, type ServiceProcess } from "./service-process.ts";
+export { tcpProxy, type TcpProxy } from "./tcp-proxy.ts";

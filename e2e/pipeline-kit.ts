@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { waitFor } from "@schematizer/errors";
+import type { KafkaClientKind } from "@schematizer/kafka";
 import { createPool, quoteIdent } from "@schematizer/postgres";
 import { repoRoot, type Endpoints } from "@schematizer/stack";
 import { freePort, startService, type BucketFixture, type IsolatedDatabase, type KafkaFixture, type ServiceProcess } from "@schematizer/testing";
@@ -15,6 +16,8 @@ export interface PipelineOptions {
   /** Brokers to use instead of the stack's (a private broker the test restarts). */
   brokers?: string[];
   sqlizers?: number;
+  /** KAFKA_CLIENT of every service (each service's own default when absent). */
+  kafkaClient?: KafkaClientKind;
 }
 
 export interface Pipeline {
@@ -22,6 +25,8 @@ export interface Pipeline {
   createApp(name: string, flags?: string[]): string;
   /** POSTs events (a JSON array) with the app's key; returns the status and body. */
   send(app: string, key: string, events: unknown[]): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** POSTs a body exactly as given (say, one event's JSON text) with the app's key. */
+  post(app: string, key: string, body: string): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Rows of a table, ordered by _sz_id, once at least `count` are there. */
   rows(app: string, table: string, count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   /** Column name → Postgres type of a table, in column order. */
@@ -46,6 +51,7 @@ export async function startPipeline(
     DATABASE_URL: db.url,
     REGISTRY_SCHEMA: db.schema,
     TOPIC_PREFIX: kafka.prefix,
+    ...(options.kafkaClient ? { KAFKA_CLIENT: options.kafkaClient } : {}),
   };
   const sinkPort = await freePort();
   const envs: Record<string, Record<string, string>> = {
@@ -96,11 +102,14 @@ export async function startPipeline(
       if (out.status !== 0) throw new Error(`franz apps create ${name}: ${out.stderr}`);
       return (JSON.parse(out.stdout) as { writeKey: string }).writeKey;
     },
-    async send(appName, key, events) {
+    send(appName, key, events) {
+      return pipeline.post(appName, key, JSON.stringify(events));
+    },
+    async post(appName, key, body) {
       const res = await fetch(`http://127.0.0.1:${sinkPort}/v1/apps/${appName}/events`, {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify(events),
+        body,
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },

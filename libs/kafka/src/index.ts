@@ -23,3 +23,4 @@ export { watchKafka, type KafkaHealth } from "./kafka-health.ts";
 export { watchingConsumer, type WatchingConsumerOptions } from "./topic-watching-consumer.ts";
 export { HEADERS } from "./event-headers.ts";
 export { createKafkaClient, KAFKA_CLIENTS, type KafkaClientKind } from "./create-kafka-client.ts";
+export { keyPartition } from "./key-partition.ts";

@@ -85,6 +85,15 @@ export interface Consumer {
    * fetched again.
    */
   run(handler: BatchHandler): Promise<void>;
+  /**
+   * The partitions assigned to this consumer now, by topic, in ascending order: what it reads.
+   * Empty before it joined its group and once closed; while the group rebalances, the last
+   * assignment or none.
+   *
+   * @example
+   * for (const [topic, partitions] of consumer.assignments()) gauge.set({ topic }, partitions.length);
+   */
+  assignments(): Map<string, number[]>;
   /** Finishes the batch in hand, commits, and leaves the group. */
   close(): Promise<void>;
 }
@@ -114,6 +123,8 @@ export interface Admin {
   partitionCounts(names: string[]): Promise<Map<string, number>>;
   /** The topic's configs as the broker reports them (defaults included), e.g. retention.ms. */
   topicConfigs(topic: string): Promise<Record<string, string>>;
+  /** Sets these topic-level configs (e.g. max.message.bytes); the topic's other configs stay as they are. */
+  setTopicConfigs(topic: string, configs: Record<string, string>): Promise<void>;
   /** Grows a topic to `count` partitions in all (Kafka never removes partitions). */
   createPartitions(topic: string, count: number): Promise<void>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;

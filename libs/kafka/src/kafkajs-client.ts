@@ -25,6 +25,8 @@ import type {
 
 export type KafkaJsConfig = KafkaClientConfig;
 
+const METADATA_MAX_AGE_MS = 5_000;
+
 /**
  * The KafkaClient on kafkajs.
  *
@@ -49,6 +51,9 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
       const producer = kafka.producer({
         createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
+        // Partitions added to a topic take keyed traffic once the producer's metadata is renewed:
+        // every 5 s, as with @platformatic/kafka, rather than kafkajs's 5 minutes.
+        metadataMaxAge: METADATA_MAX_AGE_MS,
       });
       await producer.connect();
       const acks = options.acksAll === false ? 1 : -1;
@@ -74,10 +79,12 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
         maxWaitTimeInMs: options.maxWaitMs ?? 500,
         allowAutoTopicCreation: false,
       });
+      const assigned = trackAssignments(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
       return {
         run: (handler) => runBatches(consumer, handler),
+        assignments: () => new Map([...assigned()].map(([topic, partitions]) => [topic, [...partitions]])),
         close: () => consumer.disconnect(),
       };
     },
@@ -117,6 +124,27 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
           });
           return Object.fromEntries((resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
         },
+        async setTopicConfigs(topic, configs) {
+          // kafkajs speaks only AlterConfigs, which replaces all of a topic's own configs: send the
+          // ones it has (retention, cleanup policy…) along with the new ones.
+          const { resources } = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic }],
+          });
+          const own = (resources[0]?.configEntries ?? []).filter(
+            (e) => e.configSource === kafkajs.ConfigSource.TOPIC_CONFIG && e.configValue !== null && !(e.configName in configs),
+          );
+          await admin.alterConfigs({
+            validateOnly: false,
+            resources: [
+              {
+                type: kafkajs.ConfigResourceTypes.TOPIC,
+                name: topic,
+                configEntries: [...own.map((e) => ({ name: e.configName, value: e.configValue })), ...Object.entries(configs).map(([name, value]) => ({ name, value }))],
+              },
+            ],
+          });
+        },
         async createPartitions(topic, count) {
           await admin.createPartitions({ topicPartitions: [{ topic, count }] });
           // Resolve only once every new partition has a leader, so the next call can use it.
@@ -152,6 +180,21 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
       };
     },
   };
+}
+
+/** What the consumer was assigned at its last join; nothing while it rebalances, after a crash or once stopped. */
+function trackAssignments(consumer: KafkaJsConsumer): () => Map<string, number[]> {
+  let current = new Map<string, number[]>();
+  const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = consumer.events;
+  consumer.on(GROUP_JOIN, ({ payload }) => {
+    current = new Map(
+      Object.entries(payload.memberAssignment)
+        .filter(([, partitions]) => partitions.length > 0)
+        .map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]),
+    );
+  });
+  for (const event of [REBALANCING, CRASH, STOP, DISCONNECT] as const) consumer.on(event, () => (current = new Map()));
+  return () => current;
 }
 
 async function runBatches(consumer: KafkaJsConsumer, handler: BatchHandler): Promise<void> {

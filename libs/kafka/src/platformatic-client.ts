@@ -4,6 +4,7 @@ import {
   ConnectionPool,
   Consumer as PltConsumer,
   FetchIsolationLevels,
+  IncrementalAlterConfigOperationTypes,
   IS_CONTROL,
   ListOffsetTimestamps,
   ProduceAcks,
@@ -26,6 +27,7 @@ import type {
   ProducerOptions,
   TopicSpec,
 } from "./kafka-client.ts";
+import { murmur2 } from "./key-partition.ts";
 
 export type PlatformaticConfig = KafkaClientConfig;
 
@@ -178,29 +180,6 @@ function javaCompatiblePartitioner(): (message: unknown, key: Buffer | undefined
   return (_message, key) => (key === undefined ? next++ & 0x7fffffff : murmur2(key) & 0x7fffffff);
 }
 
-/** Kafka's murmur2 (org.apache.kafka.common.utils.Utils#murmur2) in 32-bit integer arithmetic. */
-export function murmur2(data: Buffer): number {
-  const m = 0x5bd1e995;
-  const length = data.length;
-  let h = 0x9747b28c ^ length;
-  const whole = length & ~3;
-  for (let i = 0; i < whole; i += 4) {
-    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m) ^ k;
-  }
-  const rest = length & 3;
-  if (rest === 3) h ^= data[whole + 2]! << 16;
-  if (rest >= 2) h ^= data[whole + 1]! << 8;
-  if (rest >= 1) h = Math.imul(h ^ data[whole]!, m);
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
 interface GroupConsumerOptions {
   fromBeginning: boolean;
   maxWaitMs: number;
@@ -290,6 +269,9 @@ function groupConsumer(consumer: PltConsumerB, fetchPool: ConnectionPool, topics
     restart();
     signal();
   });
+  // The library's leader assigns the partitions of its cached metadata (up to 5 s old): partitions
+  // added since would stay unassigned until the next rebalance. A rebalance starts from fresh metadata.
+  consumer.on("consumer:group:rebalance", () => consumer.clearMetadata());
   // Two ways the library leaves a member without heartbeats, so the group drops it while it goes
   // on fetching: a failed heartbeat (say while the broker restarts) cancels the timer for good,
   // and a rejoin that spent its retries is emitted as "error" (without a listener, fatal). Either
@@ -304,6 +286,7 @@ function groupConsumer(consumer: PltConsumerB, fetchPool: ConnectionPool, topics
         await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
         if (stopping) break;
         try {
+          consumer.clearMetadata();
           await consumer.joinGroup({});
           break;
         } catch (joinError) {
@@ -325,6 +308,9 @@ function groupConsumer(consumer: PltConsumerB, fetchPool: ConnectionPool, topics
     positions.clear();
     const assignments = (consumer.assignments ?? []).filter((a) => a.partitions.length > 0);
     if (assignments.length === 0) return;
+    // The offsets calls below and the fetches find each partition's leader in the cached metadata,
+    // which may predate partitions just assigned: renew it once per assignment.
+    await consumer.metadata({ topics, forceUpdate: true });
     const committed = await consumer.listCommittedOffsets({ topics: assignments });
     const start = new Map<string, bigint>();
     const missing = new Map<string, number[]>();
@@ -367,7 +353,13 @@ function groupConsumer(consumer: PltConsumerB, fetchPool: ConnectionPool, topics
         const key = `${topic}:${partition}`;
         const fetchOffset = positions.get(key);
         const leader = meta.partitions[partition]?.leader;
-        if (fetchOffset === undefined || leader === undefined || leader < 0 || inflight.has(leader)) continue;
+        if (fetchOffset === undefined) continue;
+        if (leader === undefined || leader < 0) {
+          // A partition without a known leader (new, or moving) is asked about again next turn.
+          consumer.clearMetadata();
+          continue;
+        }
+        if (inflight.has(leader)) continue;
         let request = byLeader.get(leader);
         if (!request) {
           byLeader.set(leader, (request = new Map()));
@@ -490,6 +482,13 @@ function groupConsumer(consumer: PltConsumerB, fetchPool: ConnectionPool, topics
       consumer.topics.trackAll(...topics);
       await consumer.joinGroup({});
       loop = consumeLoop(handler).catch((error: unknown) => log("error", "consumer loop stopped", { error: (error as Error).message }));
+    },
+    assignments() {
+      const out = new Map<string, number[]>();
+      for (const { topic, partitions } of consumer.assignments ?? []) {
+        if (partitions.length > 0) out.set(topic, [...(out.get(topic) ?? []), ...partitions].sort((a, b) => a - b));
+      }
+      return out;
     },
     close() {
       closing ??= (async () => {
@@ -660,6 +659,17 @@ function platformaticAdmin(admin: PltAdmin): Admin {
       const configs: Record<string, string> = {};
       for (const c of resource?.configs ?? []) if (c.value != null) configs[c.name] = c.value;
       return configs;
+    },
+    async setTopicConfigs(topic: string, configs: Record<string, string>): Promise<void> {
+      await admin.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: topic,
+            configs: Object.entries(configs).map(([name, value]) => ({ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET })),
+          },
+        ],
+      });
     },
     async createPartitions(topic: string, count: number): Promise<void> {
       const run = partitionsQueue.then(() => admin.createPartitions({ topics: [{ name: topic, count }] }));

@@ -265,6 +265,66 @@ describe.each(KAFKA_CLIENTS)("the %s client through the project's interface", (k
     expect(seen.sort()).toEqual([`${first}:one`, `${second}:two`]);
   });
 
+  test("a watching consumer picks up partitions added to its topic, from their earliest offset, and reports them", async ({ kafka, client }) => {
+    const refreshMs = 1_000;
+    const topic = await kafka.createTopic("raw.grow", 2);
+    const seen = new Set<string>();
+    const consumer = await watchingConsumer(client, { groupId: kafka.group("grow"), pattern: topicPattern("raw", kafka.prefix), refreshMs });
+    await consumer.run(async (batch) => {
+      for (const m of batch.messages) seen.add(`${batch.partition}:${m.value!.toString()}`);
+    });
+    const send = async (messages: [number, string][]) => {
+      // A producer made now knows every partition the topic has.
+      const producer = await client.producer();
+      await producer.send([{ topic, messages: messages.map(([partition, value]) => ({ partition, value })) }]);
+      await producer.close();
+    };
+    try {
+      // The group commits on the first partitions, so it is not new when the others arrive.
+      await send([[0, "a"], [1, "b"]]);
+      await until("the first messages", () => seen.size === 2);
+      expect(consumer.assignments()).toEqual(new Map([[topic, [0, 1]]]));
+
+      await kafka.admin.createPartitions(topic, 4);
+      // Written before the consumer can have noticed the new partitions.
+      await send([[2, "c"], [3, "d"], [0, "e"]]);
+      const written = performance.now();
+      await until("the messages of the new partitions", () => seen.size === 5, 30_000);
+      // One refresh to notice, then a rebalance.
+      expect(performance.now() - written).toBeLessThan(refreshMs + 10_000);
+      await send([[3, "f"], [2, "g"]]);
+      await until("the messages written after", () => seen.size === 7);
+      expect([...seen].sort()).toEqual(["0:a", "0:e", "1:b", "2:c", "2:g", "3:d", "3:f"]);
+      expect(consumer.assignments()).toEqual(new Map([[topic, [0, 1, 2, 3]]]));
+    } finally {
+      await consumer.close();
+    }
+    expect(consumer.assignments()).toEqual(new Map());
+  });
+
+  test("a consumer reports its partitions; a member joining just after partitions were added gets them assigned", async ({ kafka, client }) => {
+    const topic = await kafka.createTopic("assigned", 2);
+    const groupId = kafka.group("assigned");
+    const first = await client.consumer({ groupId, topics: [topic], sessionTimeoutMs: 6_000 });
+    expect(first.assignments()).toEqual(new Map());
+    await first.run(async () => undefined);
+    await until("the first member assigned", () => first.assignments().get(topic)?.length === 2);
+    // The first member leads the group, and read the topic's metadata when it joined: the new
+    // member's rebalance must be planned on the partitions the topic has now.
+    await kafka.admin.createPartitions(topic, 4);
+    const second = await client.consumer({ groupId, topics: [topic], sessionTimeoutMs: 6_000 });
+    await second.run(async () => undefined);
+    const all = () => [...(first.assignments().get(topic) ?? []), ...(second.assignments().get(topic) ?? [])].sort();
+    try {
+      // Each member's view changes when its own part of the rebalance is done: wait for both.
+      await until("every partition assigned once", () => all().join() === "0,1,2,3" && second.assignments().size > 0, 20_000);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+    expect(first.assignments()).toEqual(new Map());
+  });
+
   test("close() of an idle consumer returns within about a second", async ({ kafka, client }) => {
     const topic = await kafka.createTopic("idle");
     const consumer = await client.consumer({ groupId: kafka.group("idle"), topics: [topic] });

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { murmur2 } from "./platformatic-client.ts";
+import { keyPartition, murmur2 } from "./key-partition.ts";
 
 const kafkajsMurmur2 = createRequire(import.meta.url)("kafkajs/src/producer/partitioners/default/murmur2.js") as (key: Buffer) => number;
 
@@ -26,6 +26,25 @@ describe("murmur2, which places keyed messages", () => {
         expect(murmur2(key)).toBe(kafkajsMurmur2(key));
       }),
       { numRuns: 2_000 },
+    );
+  });
+});
+
+describe("keyPartition", () => {
+  it("is the partition kafkajs's default partitioner picks, for any key and partition count", () => {
+    const partitioner = createRequire(import.meta.url)("kafkajs/src/producer/partitioners/default/index.js") as () => (args: {
+      topic: string;
+      partitionMetadata: { partitionId: number; leader: number }[];
+      message: { key: Buffer };
+    }) => number;
+    const kafkajsPartition = partitioner();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 64 }), (bytes, count) => {
+        const key = Buffer.from(bytes);
+        const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0 }));
+        expect(keyPartition(key, count)).toBe(kafkajsPartition({ topic: "t", partitionMetadata, message: { key } }));
+      }),
+      { numRuns: 1_000 },
     );
   });
 });

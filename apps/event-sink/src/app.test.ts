@@ -5,20 +5,50 @@ import { topicsFor } from "@schematizer/kafka";
 import { createMetricsRegistry } from "@schematizer/observability";
 import { DEFAULT_LIMITS } from "@schematizer/schema";
 import { afterEach, describe, expect, it } from "vitest";
+import { topicMessageBytes } from "@schematizer/config";
 import { buildApp, type SinkDeps } from "./app.ts";
-import type { AuthOutcome } from "./auth-cache.ts";
+import { cachedAuthenticate, type AuthOutcome } from "./auth-cache.ts";
+import { MAX_LISTED_PROBLEMS } from "./event-problems.ts";
+import { recordBytes } from "./produce-events.ts";
 
 const KEY = "k_acme_secret";
+const MAX_EVENTS = 5_000;
 const EVENT = { ts: "2015-01-01T00:31:32Z", entype: "user", evname: "pass_mission", body: { level: 7, mission_name: "caverns", is_premium: false } };
 
-/** Records what would be produced; `fail` makes the next sends reject like an unreachable broker. */
+/**
+ * Records what would be produced. `fail` makes the next sends reject like an unreachable broker,
+ * hang, store the first half of the messages and then fail (a timeout after a partial write), or
+ * be refused by the broker as too large (as kafkajs or @platformatic/kafka report it).
+ */
 function recordingProducer() {
   const sent: TopicMessages[] = [];
-  const state = { fail: false as false | "reject" | "hang" };
+  const state = { fail: false as false | "reject" | "hang" | "half" | "too-large-kafkajs" | "too-large-platformatic" };
   const producer: Producer = {
     async send(batches) {
       if (state.fail === "reject") throw new Error("Connection error: connect ECONNREFUSED 127.0.0.1:9092");
       if (state.fail === "hang") return new Promise(() => undefined);
+      if (state.fail === "half") {
+        sent.push(...batches.map((b) => ({ topic: b.topic, messages: b.messages.slice(0, b.messages.length >> 1) })));
+        throw Object.assign(new Error("Request Produce(version: 7) timed out"), { name: "KafkaJSRequestTimeoutError", retriable: true });
+      }
+      if (state.fail === "too-large-kafkajs") {
+        throw Object.assign(new Error("The request included a message larger than the max message size the server will accept"), {
+          name: "KafkaJSProtocolError",
+          type: "MESSAGE_TOO_LARGE",
+          code: 10,
+          retriable: false,
+        });
+      }
+      if (state.fail === "too-large-platformatic") {
+        const protocol = Object.assign(new Error("The request included a message larger than the max message size the server will accept."), {
+          code: "PLT_KFK_PROTOCOL",
+          apiId: "MESSAGE_TOO_LARGE",
+          apiCode: 10,
+          canRetry: false,
+        });
+        const response = Object.assign(new AggregateError([protocol], "Received response with error while executing API Produce(v11)"), { code: "PLT_KFK_RESPONSE" });
+        throw Object.assign(new AggregateError([response], "Producing messages failed."), { code: "PLT_KFK_MULTIPLE" });
+      }
       sent.push(...batches);
     },
     async close() {},
@@ -46,6 +76,7 @@ function setup(overrides: Partial<SinkDeps> = {}) {
     },
     topics: (a) => topicsFor(a),
     maxBodyBytes: 64 * 1024,
+    maxEvents: MAX_EVENTS,
     limits: { ...DEFAULT_LIMITS, maxEventBytes: 16 * 1024 },
     produceTimeoutMs: 200,
     notReadyReason: () => undefined,
@@ -150,6 +181,11 @@ describe("400: all or nothing, every bad event listed", () => {
     ["a body over the limit", JSON.stringify(Array.from({ length: 600 }, () => EVENT)), {}, 413, "SINK_BODY_TOO_LARGE"],
     ["another content type", "a,b", { "content-type": "text/csv" }, 415, "SINK_UNSUPPORTED_MEDIA_TYPE"],
     ["another content encoding", JSON.stringify(EVENT), { "content-encoding": "br" }, 415, "SINK_UNSUPPORTED_ENCODING"],
+    ["a body longer than its Content-Length", JSON.stringify(EVENT), { "content-length": "5" }, 400, "SINK_BAD_REQUEST"],
+    ["an Idempotency-Key with a space", JSON.stringify(EVENT), { "idempotency-key": "two words" }, 400, "SINK_BAD_IDEMPOTENCY_KEY"],
+    ["an Idempotency-Key of 201 characters", JSON.stringify(EVENT), { "idempotency-key": "k".repeat(201) }, 400, "SINK_BAD_IDEMPOTENCY_KEY"],
+    ["more events than the per-request limit", Array(MAX_EVENTS + 1).fill("{}").join("\n"), { "content-type": "application/x-ndjson" }, 413, "SINK_TOO_MANY_EVENTS"],
+    ["more events than the per-request limit, in an array", `[${Array(MAX_EVENTS + 1).fill("1").join(",")}]`, {}, 413, "SINK_TOO_MANY_EVENTS"],
   ];
   for (const [what, body, headers, status, code] of matrix) {
     it(`answers ${status} ${code} to ${what}, publishing nothing`, async () => {
@@ -201,6 +237,173 @@ describe("503: Kafka cannot take the events", () => {
     kafka.state.fail = "hang";
     const res = await post(JSON.stringify(EVENT));
     expect(res.statusCode).toBe(503);
+  });
+});
+
+describe("requests the generated-input test found (sink-answers.test.ts), each once a 500 or an uncoded answer", () => {
+  it("answers a POST with no body and no Content-Type with a coded 400", async () => {
+    const kafka = setup();
+    const res = await app.inject({ method: "POST", url: "/v1/apps/acme/events", headers: { authorization: `Bearer ${KEY}` } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe("SINK_NO_EVENTS");
+    expect(kafka.sent).toEqual([]);
+  });
+
+  it("answers a body behind Content-Length: 0 without a Content-Type with a coded 400", async () => {
+    setup();
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/apps/acme/events",
+      headers: { authorization: `Bearer ${KEY}`, "content-length": "0" },
+      payload: JSON.stringify(EVENT),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe("SINK_NO_EVENTS");
+  });
+
+  it("answers a malformed percent-encoding in the path with a coded 400", async () => {
+    setup();
+    const res = await app.inject({ method: "POST", url: "/v1/apps/%/events", headers: { authorization: `Bearer ${KEY}` }, payload: "{}" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe("SINK_BAD_REQUEST");
+  });
+
+  it("answers an app name longer than the router takes with a coded 400", async () => {
+    setup();
+    const res = await post(JSON.stringify(EVENT), {}, "a".repeat(300));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe("SINK_BAD_REQUEST");
+  });
+
+  it("refuses a name no app can have without asking the registry", async () => {
+    let lookups = 0;
+    setup({
+      authenticate: async () => {
+        lookups++;
+        return "ok";
+      },
+    });
+    for (const name of ["Acme", "a%00b", "9lives", "a-b"]) expect((await post(JSON.stringify(EVENT), {}, name)).json().code).toBe("SINK_AUTH_DENIED");
+    expect(lookups).toBe(0);
+  });
+});
+
+describe("503: the registry cannot check the write key", () => {
+  it("answers 503 SINK_REGISTRY_UNAVAILABLE with Retry-After while the lookup fails, and 403 for a wrong key once it answers", async () => {
+    let failure: Error | undefined = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54329"), { code: "ECONNREFUSED" });
+    const kafka = setup({
+      authenticate: async (_app, key) => {
+        if (failure) throw failure;
+        return key === KEY ? "ok" : "wrong_key";
+      },
+    });
+    const down = await post(JSON.stringify(EVENT));
+    expect(down.statusCode).toBe(503);
+    expect(down.headers["retry-after"]).toBe("5");
+    expect(down.json().code).toBe("SINK_REGISTRY_UNAVAILABLE");
+    // A request cannot make the lookup fail (names are checked first, keys compared in memory): any failure is the registry's.
+    failure = Object.assign(new Error('relation "registry.apps" does not exist'), { code: "42P01" });
+    expect((await post(JSON.stringify(EVENT))).json().code).toBe("SINK_REGISTRY_UNAVAILABLE");
+    expect(kafka.sent).toEqual([]);
+
+    failure = undefined;
+    expect((await post(JSON.stringify(EVENT), { authorization: "Bearer nope" })).statusCode).toBe(403);
+    expect((await post(JSON.stringify(EVENT))).statusCode).toBe(202);
+  });
+
+  it("does not remember a failed lookup as a verdict", async () => {
+    let calls = 0;
+    const flaky = async (): Promise<AuthOutcome> => {
+      if (++calls === 1) throw Object.assign(new Error("Connection terminated unexpectedly"), {});
+      return "ok";
+    };
+    setup({ authenticate: cachedAuthenticate(flaky, { ttlMs: 60_000 }) });
+    expect((await post(JSON.stringify(EVENT))).statusCode).toBe(503);
+    expect((await post(JSON.stringify(EVENT))).statusCode).toBe(202);
+  });
+});
+
+describe("400: the problems of many bad events, listed up to a cap and counted", () => {
+  it("lists the first 100 problems of 24,000 bad events and counts every bad event and every problem", async () => {
+    const kafka = setup({ maxEvents: 50_000 });
+    // "1" has one problem (not an object); "{}" has four (entype, evname, ts and body missing).
+    const res = await post(`[${Array(12_000).fill("1,{}").join(",")}]`);
+    expect(res.statusCode).toBe(400);
+    const json = res.json();
+    expect(json.code).toBe("SINK_BAD_EVENTS");
+    expect(json.errors).toHaveLength(MAX_LISTED_PROBLEMS);
+    expect(json.errors[0]).toMatchObject({ index: 0, code: "ENVELOPE_NOT_OBJECT" });
+    expect(json.errors.at(-1).index).toBe(39);
+    expect(json.badEvents).toBe(24_000);
+    expect(json.totalErrors).toBe(12_000 + 4 * 12_000);
+    expect(kafka.sent).toEqual([]);
+  });
+
+  it("counts only the bad events of a request that also holds good ones", async () => {
+    setup();
+    const res = await post(JSON.stringify([EVENT, { ...EVENT, ts: "yesterday" }, EVENT]));
+    expect(res.json()).toMatchObject({ code: "SINK_BAD_EVENTS", badEvents: 1, totalErrors: 1, errors: [{ index: 1, path: "$.ts" }] });
+  });
+});
+
+describe("exactly once: Idempotency-Key", () => {
+  it("gives each event without an id the id <key>:<index>; an event's own id wins", async () => {
+    const kafka = setup();
+    const res = await post(JSON.stringify([EVENT, { ...EVENT, id: "mine" }, EVENT]), { "idempotency-key": "batch-7" });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().ids).toEqual(["batch-7:0", "mine", "batch-7:2"]);
+    expect(kafka.sent[0]!.messages.map((m) => [m.key, m.headers!["sz-id"]])).toEqual([
+      ["batch-7:0", "batch-7:0"],
+      ["mine", "mine"],
+      ["batch-7:2", "batch-7:2"],
+    ]);
+  });
+
+  it("after a 503 that stored half of the request, the resent request stores each event under the id it had: nothing twice", async () => {
+    const kafka = setup();
+    const body = JSON.stringify(Array.from({ length: 10 }, (_, n) => ({ ...EVENT, body: { n } })));
+    kafka.state.fail = "half";
+    const first = await post(body, { "idempotency-key": "batch-7" });
+    expect(first.statusCode).toBe(503);
+    expect(first.json().code).toBe("SINK_KAFKA_UNAVAILABLE");
+    expect(kafka.sent.flatMap((b) => b.messages)).toHaveLength(5);
+
+    kafka.state.fail = false;
+    const second = await post(body, { "idempotency-key": "batch-7" });
+    expect(second.statusCode).toBe(202);
+    const valuesById = new Map<string, Set<string>>();
+    for (const m of kafka.sent.flatMap((b) => b.messages)) {
+      const id = String(m.headers!["sz-id"]);
+      valuesById.set(id, (valuesById.get(id) ?? new Set()).add(String(m.value)));
+    }
+    // 15 messages stored, 10 ids: a load that keeps one row per id keeps each event once.
+    expect(valuesById.size).toBe(10);
+    for (const values of valuesById.values()) expect(values.size).toBe(1);
+  });
+});
+
+describe("Kafka's record size limit", () => {
+  for (const client of ["kafkajs", "platformatic"] as const) {
+    it(`answers 413 SINK_RECORD_TOO_LARGE, not 503, when the broker refuses the batch for its size (as ${client} reports it)`, async () => {
+      const kafka = setup();
+      kafka.state.fail = `too-large-${client}`;
+      const res = await post(JSON.stringify(EVENT));
+      expect(res.statusCode).toBe(413);
+      expect(res.json().code).toBe("SINK_RECORD_TOO_LARGE");
+      expect(res.headers["retry-after"]).toBeUndefined();
+    });
+  }
+
+  it("keeps every batch it sends within the raw topic's max.message.bytes, in request order", async () => {
+    const kafka = setup();
+    // 53 KB of events: with their keys, headers and framing, more than the 80 KB a raw batch may hold here.
+    const events = Array.from({ length: 400 }, (_, n) => JSON.stringify({ ...EVENT, enid: "user-1", body: { n, pad: "x".repeat(20) } }));
+    const res = await post(`[${events.join(",")}]`);
+    expect(res.statusCode).toBe(202);
+    expect(kafka.sent.length).toBeGreaterThan(1);
+    const budget = topicMessageBytes(16 * 1024).raw;
+    for (const batch of kafka.sent) expect(batch.messages.reduce((sum, m) => sum + recordBytes(m), 0)).toBeLessThanOrEqual(budget);
+    expect(kafka.sent.flatMap((b) => b.messages.map((m) => m.value))).toEqual(events);
   });
 });
 

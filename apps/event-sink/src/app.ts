@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Registry } from "prom-client";
+import { topicMessageBytes } from "@schematizer/config";
 import type { AppTopics, Producer } from "@schematizer/kafka";
 import { createLogger, opsRoutes, type Logger } from "@schematizer/observability";
 import type { Limits } from "@schematizer/schema";
@@ -17,7 +18,9 @@ export interface SinkDeps {
   topics: (app: string) => AppTopics;
   /** Largest request body, after decompression. */
   maxBodyBytes: number;
-  /** Per-event limits (size, nesting depth). */
+  /** Most events in one request. */
+  maxEvents: number;
+  /** Per-event limits (size, nesting depth): the sqlizer's, from the same variables. */
   limits: Limits;
   /** How long Kafka may take to acknowledge a request's events before the answer is 503. */
   produceTimeoutMs: number;
@@ -43,40 +46,47 @@ export function buildApp(deps: SinkDeps): FastifyInstance {
     bodyLimit: deps.maxBodyBytes,
     // Events are posted by machines in bulk; keep-alive connections are the norm.
     keepAliveTimeout: 65_000,
+    // Refusals made before routing (a malformed URL, a path parameter too long) are coded too.
+    frameworkErrors: (error, _request, reply) => refuse(error, reply),
   });
   const metrics = sinkMetrics(deps.metrics);
+  function refuse(error: unknown, reply: FastifyReply): void {
+    const sinkError = toSinkError(error);
+    if (sinkError.code === "SINK_INTERNAL") reply.log.error({ err: error }, "unhandled error");
+    if (sinkError.status === 503) void reply.header("retry-after", RETRY_AFTER_SECONDS);
+    metrics.requestsRejected.inc({ code: sinkError.code });
+    void reply.code(sinkError.status).send(sinkError.toBody());
+  }
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(Object.keys(MEDIA_TYPES), { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((error, request, reply) => {
-    const sinkError = toSinkError(error);
-    if (sinkError.code === "SINK_INTERNAL") request.log.error({ err: error }, "unhandled error");
-    if (sinkError.code === "SINK_KAFKA_UNAVAILABLE") void reply.header("retry-after", "5");
-    metrics.requestsRejected.inc({ code: sinkError.code });
-    return reply.code(sinkError.status).send(sinkError.toBody());
-  });
+  app.setErrorHandler((error, _request, reply) => refuse(error, reply));
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(new SinkError("SINK_NOT_FOUND").toBody()));
 
   opsRoutes(app, { metrics: deps.metrics, notReadyReason: deps.notReadyReason });
-  app.get("/openapi.json", async () => openApiDocument(deps.maxBodyBytes, deps.limits.maxEventBytes));
+  app.get("/openapi.json", async () => openApiDocument({ maxBodyBytes: deps.maxBodyBytes, maxEventBytes: deps.limits.maxEventBytes, maxEvents: deps.maxEvents }));
   eventsRoute(app, {
     ...deps,
     metrics,
     newId: deps.newId ?? randomUUID,
     now: deps.now ?? Date.now,
+    // franz gives raw topics this max.message.bytes, from the same event limit.
+    maxBatchBytes: topicMessageBytes(deps.limits.maxEventBytes).raw,
   });
   return app;
 }
 
-/** Fastify's own refusals (body size, media type) in the sink's coded form. */
+const RETRY_AFTER_SECONDS = "5";
+
+/** Fastify's own refusals (body size, media type, a malformed request) in the sink's coded form. */
 function toSinkError(error: unknown): SinkError {
   if (error instanceof SinkError) return error;
-  const code = (error as { code?: string }).code;
+  const { code, statusCode, message } = error as { code?: string; statusCode?: number; message?: string };
   if (code === "FST_ERR_CTP_BODY_TOO_LARGE") return new SinkError("SINK_BODY_TOO_LARGE");
-  if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || code === "FST_ERR_CTP_INVALID_CONTENT_LENGTH") {
-    return new SinkError("SINK_UNSUPPORTED_MEDIA_TYPE");
-  }
+  if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return new SinkError("SINK_UNSUPPORTED_MEDIA_TYPE");
   if (code === "FST_ERR_CTP_EMPTY_TYPE") return new SinkError("SINK_UNSUPPORTED_MEDIA_TYPE", "no Content-Type");
+  // Any other refusal of the framework is about the request (e.g. a body shorter than its Content-Length).
+  if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) return new SinkError("SINK_BAD_REQUEST", message);
   return new SinkError("SINK_INTERNAL");
 }

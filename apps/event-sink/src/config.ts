@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseEnv } from "@schematizer/config";
+import { eventLimitsEnv, parseEnv } from "@schematizer/config";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -21,10 +21,10 @@ export const sinkConfigSchema = z.object({
   REGISTRY_SCHEMA: z.string().default("registry"),
   /** Largest request body after decompression, in bytes. */
   SINK_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024),
-  /** Largest single event, in bytes of JSON text. */
-  SINK_MAX_EVENT_BYTES: positiveInt(1024 * 1024),
-  /** Deepest nesting of objects and arrays in an event body. */
-  SINK_MAX_DEPTH: positiveInt(32),
+  /** Most events in one request (413 beyond): bounds the work and memory one request can cost, whatever its events' size. */
+  SINK_MAX_EVENTS: positiveInt(100_000),
+  /** Largest event and deepest body nesting: the limits the sqlizer applies too, read from the same variables. */
+  ...eventLimitsEnv,
   /** Time for Kafka to acknowledge a request's events before answering 503. */
   SINK_PRODUCE_TIMEOUT_MS: positiveInt(10_000),
   /** How long a write-key verdict is cached; a rotated key stops working within this time. */

@@ -17,31 +17,49 @@ export const MEDIA_TYPES: Record<string, BodyFormat> = {
   "application/jsonlines": "ndjson",
 };
 
+/** A request body as events: the JSON text of each, and the body's size once inflated. */
+export interface DecodedBody {
+  events: string[];
+  /** Bytes of UTF-8 after decompression: at least the sum of the events' own bytes. */
+  bytes: number;
+}
+
+export interface BodyLimits {
+  /** Largest body after decompression. */
+  maxBytes: number;
+  /** Most events in one body. */
+  maxEvents: number;
+}
+
 /**
  * From the request's bytes to the JSON text of each event: inflates gzip without ever holding
- * more than `maxBytes` of output (a gzip bomb stops at the limit), checks UTF-8, and splits.
- * Throws a SinkError for anything that is not a well-formed body.
+ * more than `maxBytes` of output (a gzip bomb stops at the limit), checks UTF-8, and splits,
+ * stopping beyond `maxEvents`. Throws a SinkError for anything that is not a well-formed body.
  *
  * @example
- * await decodeBody(gzipSync('[{"a":1},{"b":2}]'), "gzip", "json", 5_242_880) // ['{"a":1}', '{"b":2}']
+ * await decodeBody(gzipSync('[{"a":1},{"b":2}]'), "gzip", "json", { maxBytes: 5_242_880, maxEvents: 100_000 })
+ * // { events: ['{"a":1}', '{"b":2}'], bytes: 17 }
  */
 export async function decodeBody(
-  raw: Buffer,
+  raw: Buffer | undefined,
   contentEncoding: string | undefined,
   format: BodyFormat,
-  maxBytes: number,
-): Promise<string[]> {
-  const bytes = await inflate(raw, (contentEncoding ?? "identity").trim().toLowerCase(), maxBytes);
+  limits: BodyLimits,
+): Promise<DecodedBody> {
+  // A request without a body has none to inflate, whatever its headers say.
+  if (raw === undefined || raw.length === 0) throw new SinkError("SINK_NO_EVENTS");
+  const bytes = await inflate(raw, (contentEncoding ?? "identity").trim().toLowerCase(), limits.maxBytes);
   let text: string;
   try {
     text = UTF8.decode(bytes);
   } catch {
     throw new SinkError("SINK_INVALID_UTF8");
   }
-  const split = format === "json" ? splitJsonBody(text) : splitNdjsonBody(text);
+  const split = format === "json" ? splitJsonBody(text, limits.maxEvents) : splitNdjsonBody(text, limits.maxEvents);
   if (!split.ok) throw new SinkError("SINK_MALFORMED_BODY", `${split.message} at offset ${split.offset}`);
   if (split.events.length === 0) throw new SinkError("SINK_NO_EVENTS");
-  return split.events;
+  if (split.events.length > limits.maxEvents) throw new SinkError("SINK_TOO_MANY_EVENTS", `limit ${limits.maxEvents} events`);
+  return { events: split.events, bytes: bytes.length };
 }
 
 async function inflate(raw: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {

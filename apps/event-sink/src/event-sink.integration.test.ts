@@ -1,14 +1,19 @@
-import { kafkajsClient, topicsFor, watchKafka, type Producer } from "@schematizer/kafka";
+import { topicMessageBytes } from "@schematizer/config";
+import { createKafkaClient, KAFKA_CLIENTS, kafkajsClient, topicsFor, watchKafka, type Producer } from "@schematizer/kafka";
 import { createMetricsRegistry } from "@schematizer/observability";
 import { DEFAULT_LIMITS } from "@schematizer/schema";
-import { privateKafka, readTopic, test } from "@schematizer/testing";
+import { createPool } from "@schematizer/postgres";
+import { openRegistry } from "@schematizer/registry";
+import { privateKafka, readTopic, tcpProxy, test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
 import { buildApp } from "./app.ts";
+import { cachedAuthenticate } from "./auth-cache.ts";
 
 const KEY = "k_secret";
 
 function sinkFor(producer: Producer, prefix: string, notReadyReason: () => string | undefined = () => undefined) {
   return buildApp({
+    maxEvents: 100_000,
     producer,
     authenticate: async (app, key) => (app === "acme" ? (key === KEY ? "ok" : "wrong_key") : "unknown_app"),
     topics: (app) => topicsFor(app, prefix),
@@ -19,6 +24,107 @@ function sinkFor(producer: Producer, prefix: string, notReadyReason: () => strin
     metrics: createMetricsRegistry("event-sink", { processMetrics: false }),
   });
 }
+
+const MiB = 1024 * 1024;
+
+describe("event-sink against the real registry database", () => {
+  test("while the registry's Postgres is unreachable, a request answers 503 with Retry-After, and 403 for a wrong key once it is back", async ({ kafka, db }) => {
+    await kafka.createTopic("raw.acme", 1);
+    const url = new URL(db.url);
+    const proxy = await tcpProxy({ host: url.hostname, port: Number(url.port) });
+    url.port = String(proxy.port);
+    const pool = createPool({ connectionString: url.toString(), max: 2, applicationName: "sink-registry-test" });
+    const producer = await kafka.client.producer();
+    try {
+      const registry = await openRegistry({ pool, schema: db.schema, topicPrefix: kafka.prefix });
+      const { key } = await registry.apps.createApp("acme");
+      const app = buildApp({
+        producer,
+        authenticate: cachedAuthenticate((name, k) => registry.apps.authenticate(name, k), { ttlMs: 1 }),
+        topics: (name) => topicsFor(name, kafka.prefix),
+        maxBodyBytes: MiB,
+        maxEvents: 1_000,
+        limits: DEFAULT_LIMITS,
+        produceTimeoutMs: 3_000,
+        notReadyReason: () => undefined,
+        metrics: createMetricsRegistry("event-sink", { processMetrics: false }),
+      });
+      const post = (writeKey: string) =>
+        app.inject({
+          method: "POST",
+          url: "/v1/apps/acme/events",
+          headers: { authorization: `Bearer ${writeKey}`, "content-type": "application/json" },
+          payload: JSON.stringify({ ts: 0, entype: "user", evname: "login", body: {} }),
+        });
+      expect((await post(key)).statusCode).toBe(202);
+
+      await proxy.cut();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const down = await post(key);
+      expect(down.statusCode, down.body).toBe(503);
+      expect(down.headers["retry-after"]).toBe("5");
+      expect(down.json().code).toBe("SINK_REGISTRY_UNAVAILABLE");
+
+      await proxy.mend();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect((await post("not-the-key")).statusCode).toBe(403);
+      expect((await post(key)).statusCode).toBe(202);
+      await app.close();
+    } finally {
+      await producer.close();
+      await pool.end();
+      await proxy.close();
+    }
+  });
+});
+
+describe("event-sink against the real broker: Kafka's record size limit", () => {
+  for (const kind of KAFKA_CLIENTS) {
+    test(`events at the size limit, and 1.8 MB for one entity in one request, land in a topic sized from the shared limit (${kind})`, async ({ kafka, endpoints }) => {
+      const topic = await kafka.createTopic("raw.acme", 2, { "max.message.bytes": String(topicMessageBytes(DEFAULT_LIMITS.maxEventBytes).raw) });
+      const producer = await createKafkaClient(kind, { brokers: endpoints.kafka.brokers, clientId: "sink-size-test" }).producer();
+      const app = sinkFor(producer, kafka.prefix);
+      const post = (payload: string, contentType = "application/json") =>
+        app.inject({ method: "POST", url: "/v1/apps/acme/events", headers: { authorization: `Bearer ${KEY}`, "content-type": contentType }, payload });
+
+      // One event of exactly the limit: its id and received-at headers take it past the broker's default (1048588).
+      const envelope = `{"id":"big-1","ts":0,"entype":"user","evname":"blob","body":{"s":""}}`;
+      const atLimit = envelope.replace('"s":""', `"s":"${"x".repeat(DEFAULT_LIMITS.maxEventBytes - envelope.length)}"`);
+      expect(Buffer.byteLength(atLimit)).toBe(DEFAULT_LIMITS.maxEventBytes);
+      const big = await post(atLimit);
+      expect(big.statusCode, big.body).toBe(202);
+
+      // 3,000 events of one entity: a single batch for one partition would be 1.8 MB.
+      const many = Array.from({ length: 3_000 }, (_, n) => JSON.stringify({ id: `e${n}`, enid: "user-1", ts: 0, entype: "user", evname: "tick", body: { n, pad: "p".repeat(500) } }));
+      const bulk = await post(many.join("\n"), "application/x-ndjson");
+      expect(bulk.statusCode, bulk.body).toBe(202);
+
+      const messages = await readTopic(kafka.client, topic, kafka.group("check"), { count: 3_001, timeoutMs: 60_000 });
+      expect(messages.find((m) => m.headers["sz-id"]!.toString() === "big-1")!.value!.length).toBe(DEFAULT_LIMITS.maxEventBytes);
+      // One entity's events keep their order across the batches they were cut into.
+      const ticks = messages.filter((m) => m.key?.toString() === "user-1").map((m) => m.headers["sz-id"]!.toString());
+      expect(ticks).toEqual(many.map((_, n) => `e${n}`));
+      await app.close();
+      await producer.close();
+    });
+
+    test(`a topic left at the broker's default answers an event it cannot hold with 413, never 503 (${kind})`, async ({ kafka, endpoints }) => {
+      await kafka.createTopic("raw.acme", 1);
+      const producer = await createKafkaClient(kind, { brokers: endpoints.kafka.brokers, clientId: "sink-size-test" }).producer();
+      const app = sinkFor(producer, kafka.prefix);
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/apps/acme/events",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        payload: JSON.stringify({ ts: 0, entype: "user", evname: "blob", body: { s: "x".repeat(MiB - 100) } }),
+      });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().code).toBe("SINK_RECORD_TOO_LARGE");
+      await app.close();
+      await producer.close();
+    });
+  }
+});
 
 describe("event-sink against the real broker", () => {
   test("events land in raw.<app> with their key, headers and exact body", async ({ kafka }) => {

@@ -1,20 +1,36 @@
 import type { FastifyInstance } from "fastify";
-import { HEADERS, type ProducedMessage } from "@schematizer/kafka";
+import { errorKind } from "@schematizer/errors";
+import { APP_NAME_PATTERN, HEADERS, type ProducedMessage } from "@schematizer/kafka";
 import { parseEvent, type Event } from "@schematizer/schema";
 import type { SinkDeps } from "./app.ts";
 import { decodeBody, MEDIA_TYPES } from "./decode-body.ts";
-import { SinkError, type EventProblem } from "./sink-errors.ts";
+import { derivedId, idempotencyKeyOf } from "./event-ids.ts";
+import { ProblemTally } from "./event-problems.ts";
+import { produceEvents } from "./produce-events.ts";
+import { SinkError } from "./sink-errors.ts";
 import type { SinkMetrics } from "./sink-metrics.ts";
 
-type RouteDeps = Omit<SinkDeps, "metrics"> & { metrics: SinkMetrics; newId: () => string; now: () => number };
+type RouteDeps = Omit<SinkDeps, "metrics"> & {
+  metrics: SinkMetrics;
+  newId: () => string;
+  now: () => number;
+  /** max.message.bytes of the raw topics: no produced batch is larger. */
+  maxBatchBytes: number;
+};
 
 interface Params {
   app: string;
 }
 
+/**
+ * What one message adds to its value at most, beyond its key's and id's characters: the
+ * received-at header, both header names, and the record's framing.
+ */
+const MESSAGE_OVERHEAD_BYTES = 13 + HEADERS.id.length + HEADERS.receivedAt.length + 60;
+
 /** POST /v1/apps/{app}/events: all or nothing, 202 only once Kafka acknowledged every event. */
 export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
-  app.post<{ Params: Params; Body: Buffer }>(
+  app.post<{ Params: Params; Body: Buffer | undefined }>(
     "/v1/apps/:app/events",
     {
       // A log line per request would cost more than the request: errors are logged, and counted in metrics.
@@ -24,7 +40,17 @@ export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
         const header = request.headers.authorization;
         const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
         if (!match?.[1]) throw new SinkError("SINK_AUTH_MISSING");
-        const outcome = await deps.authenticate(request.params.app, match[1]);
+        // No app can have another name: refused without a lookup, and without filling the key cache.
+        if (!APP_NAME_PATTERN.test(request.params.app)) throw new SinkError("SINK_AUTH_DENIED");
+        let outcome;
+        try {
+          outcome = await deps.authenticate(request.params.app, match[1]);
+        } catch (error) {
+          // Names are checked above and keys compared in memory: no request can make the lookup
+          // fail, so a failure is the registry's, whatever its kind (a bug shows in the error log).
+          request.log[errorKind(error) === "infrastructure" ? "warn" : "error"]({ err: error }, "write-key lookup failed");
+          throw new SinkError("SINK_REGISTRY_UNAVAILABLE");
+        }
         if (outcome === "disabled") throw new SinkError("SINK_APP_DISABLED");
         if (outcome !== "ok") throw new SinkError("SINK_AUTH_DENIED");
       },
@@ -32,62 +58,54 @@ export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
     async (request, reply) => {
       const started = performance.now();
       const appName = request.params.app;
-      const mediaType = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-      const texts = await decodeBody(request.body, request.headers["content-encoding"], MEDIA_TYPES[mediaType]!, deps.maxBodyBytes);
+      const format = MEDIA_TYPES[(request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase()];
+      // Fastify parses a body only under one of these media types; a request without a body may carry any.
+      if (format === undefined && request.body !== undefined) throw new SinkError("SINK_UNSUPPORTED_MEDIA_TYPE");
+      const idempotencyKey = idempotencyKeyOf(request.headers["idempotency-key"]);
+      const body = await decodeBody(request.body, request.headers["content-encoding"], format ?? "json", {
+        maxBytes: deps.maxBodyBytes,
+        maxEvents: deps.maxEvents,
+      });
+      const texts = body.events;
 
       const receivedAt = String(deps.now());
       const messages: ProducedMessage[] = new Array(texts.length);
       const ids: string[] = new Array(texts.length);
-      let problems: EventProblem[] | undefined;
-      let tooLarge = false;
+      let problems: ProblemTally | undefined;
+      // Every value's bytes are within the body's; keys and ids take at most 3 bytes a character.
+      let boundBytes = body.bytes;
       for (let index = 0; index < texts.length; index++) {
         const text = texts[index]!;
         const parsed = parseEvent(text, deps.limits);
         if (!parsed.ok) {
-          problems ??= [];
-          for (const e of parsed.errors) {
-            problems.push({ index, code: e.code, path: e.path, message: e.message });
-            if (e.code === "EVENT_TOO_LARGE") tooLarge = true;
-          }
-          deps.metrics.eventsRejected.inc({ code: parsed.errors[0]!.code });
+          (problems ??= new ProblemTally()).add(index, parsed.errors);
           continue;
         }
+        // The request is refused: its good events need no message.
         if (problems) continue;
         const event: Event = parsed.value;
-        const id = event.id ?? deps.newId();
+        const id = event.id ?? (idempotencyKey === undefined ? deps.newId() : derivedId(idempotencyKey, index));
+        // One entity's events stay in order; without one, the id keeps a retried event on its partition.
+        const key = event.enid ?? id;
         ids[index] = id;
-        messages[index] = {
-          // One entity's events stay in order; without one, the id keeps a retried event on its partition.
-          key: event.enid ?? id,
-          value: text,
-          headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: receivedAt },
-        };
+        messages[index] = { key, value: text, headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: receivedAt } };
+        boundBytes += 3 * (key.length + id.length) + MESSAGE_OVERHEAD_BYTES;
       }
       if (problems) {
-        throw new SinkError(tooLarge ? "SINK_EVENT_TOO_LARGE" : "SINK_BAD_EVENTS", undefined, problems);
+        for (const [code, count] of problems.byFirstCode) deps.metrics.eventsRejected.inc({ code }, count);
+        throw new SinkError(problems.tooLarge ? "SINK_EVENT_TOO_LARGE" : "SINK_BAD_EVENTS", undefined, problems.report());
       }
 
       const produceStarted = performance.now();
-      await produceWithin(deps, [{ topic: deps.topics(appName).raw, messages }]);
+      await produceEvents(deps.producer, deps.topics(appName).raw, messages, {
+        timeoutMs: deps.produceTimeoutMs,
+        maxBatchBytes: deps.maxBatchBytes,
+        boundBytes,
+      });
       deps.metrics.produceDuration.observe((performance.now() - produceStarted) / 1000);
       deps.metrics.eventsAccepted.inc({ app: appName }, messages.length);
       deps.metrics.requestDuration.observe({ status: "202" }, (performance.now() - started) / 1000);
       return reply.code(202).send({ accepted: messages.length, ids });
     },
   );
-}
-
-async function produceWithin(deps: RouteDeps, batches: Parameters<RouteDeps["producer"]["send"]>[0]): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SinkError("SINK_KAFKA_UNAVAILABLE", "Kafka did not acknowledge in time")), deps.produceTimeoutMs);
-  });
-  try {
-    await Promise.race([deps.producer.send(batches), timeout]);
-  } catch (error) {
-    if (error instanceof SinkError) throw error;
-    throw new SinkError("SINK_KAFKA_UNAVAILABLE", (error as Error).message);
-  } finally {
-    clearTimeout(timer);
-  }
 }

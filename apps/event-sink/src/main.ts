@@ -1,8 +1,8 @@
+import { eventLimits } from "@schematizer/config";
 import { createKafkaClient, topicsFor, watchKafka } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
-import { resolveLimits } from "@schematizer/schema";
 import { buildApp } from "./app.ts";
 import { cachedAuthenticate } from "./auth-cache.ts";
 import { readSinkConfig } from "./config.ts";
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     authenticate: cachedAuthenticate((app, key) => registry.apps.authenticate(app, key), { ttlMs: config.SINK_AUTH_CACHE_MS }),
     topics: (app) => topicsFor(app, config.TOPIC_PREFIX),
     maxBodyBytes: config.SINK_MAX_BODY_BYTES,
-    limits: resolveLimits({ maxEventBytes: config.SINK_MAX_EVENT_BYTES, maxDepth: config.SINK_MAX_DEPTH }),
+    maxEvents: config.SINK_MAX_EVENTS,
+    limits: eventLimits(config),
     produceTimeoutMs: config.SINK_PRODUCE_TIMEOUT_MS,
     notReadyReason: () => (stopping ? "shutting down" : health.notReadyReason()),
     metrics: createMetricsRegistry("event-sink"),

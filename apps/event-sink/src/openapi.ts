@@ -1,16 +1,33 @@
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./event-ids.ts";
+import { MAX_LISTED_PROBLEMS } from "./event-problems.ts";
 import { SINK_ERRORS } from "./sink-errors.ts";
 
+export interface PublishedLimits {
+  maxBodyBytes: number;
+  maxEventBytes: number;
+  maxEvents: number;
+}
+
+const EXACTLY_ONCE =
+  "Exactly once: a 503 (or a lost answer) may come after part of the request was stored, so resend the same request until it is answered 202 or 4xx, " +
+  "and make each event's id the same on every attempt: give every event an `id` (best), or send the request with an `Idempotency-Key` header, " +
+  "from which each event without an `id` gets the id `<Idempotency-Key>:<index in the request>`. Events stored under the same id make one row. " +
+  "Without either, each attempt gets new ids and a resent event may be stored twice.";
+
 /** The public endpoint, described in OpenAPI 3.1 and served at /openapi.json. */
-export function openApiDocument(maxBodyBytes: number, maxEventBytes: number) {
+export function openApiDocument({ maxBodyBytes, maxEventBytes, maxEvents }: PublishedLimits) {
   const errorBody = {
     type: "object",
     required: ["code", "message"],
     properties: {
       code: { type: "string", enum: Object.keys(SINK_ERRORS) },
       message: { type: "string" },
+      badEvents: { type: "integer", description: "For SINK_BAD_EVENTS and SINK_EVENT_TOO_LARGE: how many events have problems" },
+      totalErrors: { type: "integer", description: "For SINK_BAD_EVENTS and SINK_EVENT_TOO_LARGE: how many problems there are in all" },
       errors: {
         type: "array",
-        description: "Every problem of every bad event, by the event's index in the request",
+        maxItems: MAX_LISTED_PROBLEMS,
+        description: `The first ${MAX_LISTED_PROBLEMS} problems of the bad events, in request order, by the event's index in the request (totalErrors counts them all)`,
         items: {
           type: "object",
           required: ["index", "code", "path", "message"],
@@ -30,7 +47,11 @@ export function openApiDocument(maxBodyBytes: number, maxEventBytes: number) {
     required: ["ts", "entype", "evname", "body"],
     additionalProperties: false,
     properties: {
-      id: { type: "string", maxLength: 256, description: "Idempotency key: a retried event with the same id is stored once. Generated when absent." },
+      id: {
+        type: "string",
+        maxLength: 256,
+        description: "The event's id: events sent with the same id are stored once. When absent: derived from the request's Idempotency-Key, or generated (then a resent event gets a new one).",
+      },
       ts: {
         oneOf: [
           { type: "string", format: "date-time", description: "RFC 3339" },
@@ -54,7 +75,9 @@ export function openApiDocument(maxBodyBytes: number, maxEventBytes: number) {
     info: {
       title: "schematizer event-sink",
       version: "1",
-      description: `Accepts JSON events for an app. A request is all or nothing. Bodies up to ${maxBodyBytes} bytes after decompression; events up to ${maxEventBytes} bytes.`,
+      description:
+        `Accepts JSON events for an app. A bad request is refused whole and nothing of it is stored. ` +
+        `Bodies up to ${maxBodyBytes} bytes after decompression and ${maxEvents} events; events up to ${maxEventBytes} bytes. ${EXACTLY_ONCE}`,
     },
     components: { securitySchemes: { writeKey: { type: "http", scheme: "bearer", description: "The app's write key" } } },
     security: [{ writeKey: [] }],
@@ -62,7 +85,19 @@ export function openApiDocument(maxBodyBytes: number, maxEventBytes: number) {
       "/v1/apps/{app}/events": {
         post: {
           summary: "Send events",
-          parameters: [{ name: "app", in: "path", required: true, schema: { type: "string", pattern: "^[a-z][a-z0-9_]{0,47}$" } }],
+          description: EXACTLY_ONCE,
+          parameters: [
+            { name: "app", in: "path", required: true, schema: { type: "string", pattern: "^[a-z][a-z0-9_]{0,47}$" } },
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: false,
+              description:
+                "Chosen by the client, unique per request, reused only to resend the same request (same events, same order). " +
+                "Each event without an `id` gets the id `<Idempotency-Key>:<index>`, so a resent request stores nothing twice. An event's own `id` wins.",
+              schema: { type: "string", pattern: `^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`, examples: ["orders-batch-2024-01-01-0007"] },
+            },
+          ],
           requestBody: {
             required: true,
             description: "One event, a JSON array of events, or NDJSON (one per line). Content-Encoding: gzip is accepted.",
@@ -83,12 +118,22 @@ export function openApiDocument(maxBodyBytes: number, maxEventBytes: number) {
                 },
               },
             },
-            "400": error("Malformed body or invalid events; nothing was accepted"),
+            "400": error("Malformed body, a bad Idempotency-Key, or invalid events (the first problems listed, all counted); nothing was accepted"),
             "401": error("No write key"),
             "403": error("The key does not write to this app, or the app is disabled"),
-            "413": error("The body or an event is over its size limit; nothing was accepted"),
+            "413": error(
+              "The body, an event or the number of events is over its limit; nothing was accepted. " +
+                "SINK_RECORD_TOO_LARGE: Kafka refused events as too large for their topic (an operator's setting), part of the request may be stored",
+            ),
             "415": error("Unsupported Content-Type or Content-Encoding"),
-            "503": error("Kafka cannot take events now; nothing is promised, retry after Retry-After seconds"),
+            "503": {
+              ...error(
+                "SINK_KAFKA_UNAVAILABLE: Kafka cannot take events now, or did not acknowledge in time; part of the request may be stored. " +
+                  "SINK_REGISTRY_UNAVAILABLE: the write key cannot be checked (the registry database does not answer); nothing was stored. " +
+                  "Resend the same request after Retry-After seconds, with the same ids or Idempotency-Key.",
+              ),
+              headers: { "Retry-After": { description: "Seconds to wait before resending", schema: { type: "integer" } } },
+            },
           },
         },
       },

@@ -15,7 +15,23 @@ export const SINK_ERRORS = {
   SINK_MALFORMED_BODY: { status: 400, message: "the body is not a JSON object or array of objects" },
   SINK_NO_EVENTS: { status: 400, message: "the request holds no events" },
   SINK_BAD_EVENTS: { status: 400, message: "some events are invalid; nothing was accepted: fix them and resend the request" },
-  SINK_KAFKA_UNAVAILABLE: { status: 503, message: "events cannot be stored right now; nothing was accepted, retry later" },
+  SINK_TOO_MANY_EVENTS: { status: 413, message: "the request holds more events than the limit; nothing was accepted: split it" },
+  SINK_BAD_IDEMPOTENCY_KEY: { status: 400, message: "Idempotency-Key must be 1 to 200 visible ASCII characters" },
+  SINK_BAD_REQUEST: { status: 400, message: "the request is malformed" },
+  SINK_RECORD_TOO_LARGE: {
+    status: 413,
+    message:
+      "Kafka refused events of this request as larger than their topic allows; part of the request may have been stored: resend smaller events (with their ids or the same Idempotency-Key), and tell the operator (franz apps repair-topics sizes the topics)",
+  },
+  SINK_KAFKA_UNAVAILABLE: {
+    status: 503,
+    message:
+      "Kafka cannot take events now; part of the request may have been stored: resend it as it was after Retry-After seconds, with the same event ids or Idempotency-Key, and nothing is stored twice",
+  },
+  SINK_REGISTRY_UNAVAILABLE: {
+    status: 503,
+    message: "the write key cannot be checked now (the registry database does not answer); nothing was accepted: retry after Retry-After seconds",
+  },
   SINK_NOT_FOUND: { status: 404, message: "no such route" },
   SINK_INTERNAL: { status: 500, message: "internal error" },
 } as const;
@@ -30,12 +46,20 @@ export interface EventProblem {
   message: string;
 }
 
+/** The bad events of a request: the first problems, and how many there are in all. */
+export interface ProblemReport {
+  /** The first problems in request order, at most MAX_LISTED_PROBLEMS. */
+  errors: EventProblem[];
+  /** Events with at least one problem. */
+  badEvents: number;
+  /** Problems of every bad event; more than `errors` lists when the list was cut. */
+  totalErrors: number;
+}
+
 /** The body of every non-202 answer. */
-export interface SinkErrorBody {
+export interface SinkErrorBody extends Partial<ProblemReport> {
   code: SinkErrorCode;
   message: string;
-  /** For SINK_BAD_EVENTS and SINK_EVENT_TOO_LARGE: every problem, by event index. */
-  errors?: EventProblem[];
 }
 
 /** A refusal on its way to becoming an HTTP answer. */
@@ -44,13 +68,13 @@ export class SinkError extends Error {
   constructor(
     readonly code: SinkErrorCode,
     detail?: string,
-    readonly errors?: EventProblem[],
+    readonly problems?: ProblemReport,
   ) {
     super(detail ? `${SINK_ERRORS[code].message}: ${detail}` : SINK_ERRORS[code].message);
     this.status = SINK_ERRORS[code].status;
   }
 
   toBody(): SinkErrorBody {
-    return this.errors ? { code: this.code, message: this.message, errors: this.errors } : { code: this.code, message: this.message };
+    return this.problems ? { code: this.code, message: this.message, ...this.problems } : { code: this.code, message: this.message };
   }
 }

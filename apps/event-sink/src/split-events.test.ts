@@ -46,3 +46,12 @@ describe("splitNdjsonBody", () => {
     expect(splitNdjsonBody("")).toEqual({ ok: true, events: [] });
   });
 });
+
+describe("a limit on the number of events", () => {
+  it("stops one event beyond the limit, in an array or in lines, without reading the rest", () => {
+    expect(splitJsonBody("[1,2,3,4,", 2)).toEqual({ ok: true, events: ["1", "2", "3"] });
+    expect(splitJsonBody("[1,2]", 2)).toEqual({ ok: true, events: ["1", "2"] });
+    expect(splitNdjsonBody("1\n2\n3\n4\n", 2)).toEqual({ ok: true, events: ["1", "2", "3"] });
+    expect(splitNdjsonBody("1\n\n2\n", 2)).toEqual({ ok: true, events: ["1", "2"] });
+  });
+});

@@ -11,12 +11,13 @@ const WS = new Set([0x20, 0x0a, 0x0d, 0x09]);
 /**
  * A JSON body: one event object, or an array of them. The array's elements are cut at their
  * top-level commas; each element is validated later on its own, so a malformed element is
- * reported by its index.
+ * reported by its index. Stops once it holds more than `maxEvents` events: such a body is
+ * refused whole, and the rest of it need not be read.
  *
  * @example
  * splitJsonBody('[{"a":1}, {"b":"x,y"}]') // { ok: true, events: ['{"a":1}', '{"b":"x,y"}'] }
  */
-export function splitJsonBody(text: string): SplitResult {
+export function splitJsonBody(text: string, maxEvents = Infinity): SplitResult {
   const start = skipWs(text, 0);
   if (start === text.length) return { ok: true, events: [] };
   if (text.charCodeAt(start) !== 0x5b /* [ */) return { ok: true, events: [text.slice(start, trimEnd(text))] };
@@ -52,6 +53,7 @@ export function splitJsonBody(text: string): SplitResult {
     } else if (c === 0x2c /* , */ && depth === 0) {
       if (elementStart < 0) return { ok: false, message: "empty array element", offset: i };
       events.push(text.slice(elementStart, trimEnd(text, i)));
+      if (events.length > maxEvents) return { ok: true, events };
       elementStart = -1;
     } else if (elementStart < 0 && !WS.has(c)) {
       elementStart = i;
@@ -61,15 +63,16 @@ export function splitJsonBody(text: string): SplitResult {
 }
 
 /**
- * NDJSON (JSON Lines): one event per line; blank lines are skipped, CRLF is accepted.
+ * NDJSON (JSON Lines): one event per line; blank lines are skipped, CRLF is accepted. Stops once
+ * it holds more than `maxEvents` events, as `splitJsonBody` does.
  *
  * @example
  * splitNdjsonBody('{"a":1}\n\n{"b":2}\r\n') // { ok: true, events: ['{"a":1}', '{"b":2}'] }
  */
-export function splitNdjsonBody(text: string): SplitResult {
+export function splitNdjsonBody(text: string, maxEvents = Infinity): SplitResult {
   const events: string[] = [];
   let lineStart = 0;
-  while (lineStart <= text.length) {
+  while (lineStart <= text.length && events.length <= maxEvents) {
     let end = text.indexOf("\n", lineStart);
     if (end < 0) end = text.length;
     const a = skipWs(text, lineStart, end);

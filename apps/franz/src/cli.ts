@@ -20,14 +20,15 @@ usage: npm run franz -- <command> [options]
                                   a new write key; the old one works N more seconds (default 0)
   apps disable <name>             refuse the app's events from now on (its data stays)
   apps enable <name>
-  apps repair-topics <name>       create whatever topics of the app are missing
+  apps repair-topics <name>       create whatever topics of the app are missing, and raise their
+                                  max.message.bytes to what EVENT_MAX_BYTES needs (franz does it for every app at start)
   tables lineage <app> <table>    a table's schema versions and what each changed
   topics rebalance [--dry-run] [--window-seconds N]
                                   measure every topic's produce rate over N seconds (default 10) and
                                   add partitions where one runs hot
 
 options: --json  print JSON instead of text
-Connection settings come from the environment (KAFKA_BROKERS, DATABASE_URL, REGISTRY_SCHEMA, TOPIC_PREFIX, FRANZ_*).`;
+Connection settings come from the environment (KAFKA_BROKERS, DATABASE_URL, REGISTRY_SCHEMA, TOPIC_PREFIX, EVENT_MAX_BYTES, FRANZ_*).`;
 
 interface Parsed {
   words: string[];
@@ -137,8 +138,13 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case "apps repair-topics": {
-        const created = await control.repairTopics(need(rest[0], "the app name"));
-        print({ topicsCreated: created }, () => (created.length === 0 ? "every topic is present" : `created ${created.join(", ")}`));
+        const repair = await control.repairTopics(need(rest[0], "the app name"));
+        print(repair, () =>
+          [
+            repair.topicsCreated.length === 0 ? "every topic is present" : `created ${repair.topicsCreated.join(", ")}`,
+            ...(repair.topicsResized.length === 0 ? [] : [`raised max.message.bytes of ${repair.topicsResized.join(", ")}`]),
+          ].join("\n"),
+        );
         return 0;
       }
       case "tables lineage": {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseEnv } from "@schematizer/config";
+import { eventLimitsEnv, parseEnv } from "@schematizer/config";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -26,6 +26,8 @@ export const franzConfigSchema = z.object({
   FRANZ_RAW_RETENTION_MS: positiveInt(7 * DAY_MS),
   FRANZ_SQL_RETENTION_MS: positiveInt(7 * DAY_MS),
   FRANZ_DLQ_RETENTION_MS: positiveInt(30 * DAY_MS),
+  /** The largest event event-sink accepts: sizes every topic's max.message.bytes (set it as for event-sink and the sqlizer). */
+  EVENT_MAX_BYTES: eventLimitsEnv.EVENT_MAX_BYTES,
   /** Consumer groups whose lag `describe` reports. */
   FRANZ_SQLIZER_GROUP: z.string().default("sqlizer"),
   FRANZ_BATCHER_GROUP: z.string().default("batcher"),

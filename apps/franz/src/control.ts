@@ -1,6 +1,6 @@
 import type { Admin } from "@schematizer/kafka";
 import type { AppInfo, AppSettings, Lineage, Registry } from "@schematizer/registry";
-import { appTopicSpecs, type TopicKind } from "./app-topics.ts";
+import { appTopicSpecs, MAX_MESSAGE_BYTES, type TopicKind } from "./app-topics.ts";
 import type { FranzConfig } from "./config.ts";
 import { franzError } from "./franz-errors.ts";
 
@@ -38,6 +38,13 @@ export interface AppDescription extends AppInfo {
   tables: TableView[];
 }
 
+/** What a repair did to an app's topics. */
+export interface TopicRepair {
+  topicsCreated: string[];
+  /** Topics whose max.message.bytes was raised to what the event limit needs. */
+  topicsResized: string[];
+}
+
 export interface ControlDeps {
   registry: Registry;
   admin: Admin;
@@ -56,8 +63,24 @@ export interface ControlDeps {
 export function createControl(deps: ControlDeps) {
   const { registry, admin, config } = deps;
 
-  async function ensureTopics(app: string): Promise<string[]> {
-    return admin.createTopics(appTopicSpecs(app, config));
+  /**
+   * Creates the app's missing topics, and raises max.message.bytes of its existing ones where it is
+   * below what the event limit needs (topics made before, or before EVENT_MAX_BYTES was raised).
+   * Only raises: a larger value an operator set stays. Other configs are left as they are.
+   */
+  async function ensureTopics(app: string): Promise<TopicRepair> {
+    const specs = appTopicSpecs(app, config);
+    const created = await admin.createTopics(specs);
+    const resized: string[] = [];
+    for (const spec of specs) {
+      if (created.includes(spec.name)) continue;
+      const wanted = spec.configs[MAX_MESSAGE_BYTES]!;
+      const current = (await admin.topicConfigs(spec.name))[MAX_MESSAGE_BYTES];
+      if (current !== undefined && Number(current) >= Number(wanted)) continue;
+      await admin.setTopicConfigs(spec.name, { [MAX_MESSAGE_BYTES]: wanted });
+      resized.push(spec.name);
+    }
+    return { topicsCreated: created, topicsResized: resized };
   }
 
   return {
@@ -68,14 +91,31 @@ export function createControl(deps: ControlDeps) {
      */
     async createApp(name: string, settings: Partial<AppSettings> = {}): Promise<{ app: AppInfo; writeKey: string; topicsCreated: string[] }> {
       const { app, key } = await registry.apps.createApp(name, settings);
-      const topicsCreated = await ensureTopics(name);
+      const { topicsCreated } = await ensureTopics(name);
       return { app, writeKey: key, topicsCreated };
     },
 
-    /** Creates whatever topics of an existing app are missing. */
-    async repairTopics(name: string): Promise<string[]> {
+    /** Creates whatever topics of an existing app are missing, and brings their record size limit up to date. */
+    async repairTopics(name: string): Promise<TopicRepair> {
       await requireApp(name);
       return ensureTopics(name);
+    },
+
+    /**
+     * `repairTopics` for every app: franz runs it when it starts, so that raising EVENT_MAX_BYTES
+     * (or upgrading from a version that left topics at the broker's default) needs only a restart.
+     * An app whose topics cannot be repaired now is reported and the others go on.
+     */
+    async repairAllTopics(): Promise<{ app: string; repair?: TopicRepair; error?: unknown }[]> {
+      const results: { app: string; repair?: TopicRepair; error?: unknown }[] = [];
+      for (const app of await registry.apps.listApps()) {
+        try {
+          results.push({ app: app.name, repair: await ensureTopics(app.name) });
+        } catch (error) {
+          results.push({ app: app.name, error });
+        }
+      }
+      return results;
     },
 
     listApps: () => registry.apps.listApps(),

@@ -34,6 +34,18 @@ describe("appTopicSpecs", () => {
     expect(specs[2]!.configs).toMatchObject({ "retention.ms": String(30 * 86_400_000), "min.insync.replicas": "2" });
   });
 
+  it("gives each topic a max.message.bytes for its largest record, from the shared event limit", () => {
+    const sizes = (env: Record<string, string>) =>
+      appTopicSpecs("acme", franzConfigSchema.parse({ FRANZ_ADMIN_TOKEN: "x".repeat(16), ...env })).map((s) => [s.kind, s.configs["max.message.bytes"]]);
+    const overhead = 64 * 1024;
+    expect(sizes({})).toEqual([
+      ["raw", String(1_048_576 + overhead)],
+      ["sql", String(2 * 1_048_576 + overhead)],
+      ["dlq", String(1_048_576 + overhead)],
+    ]);
+    expect(sizes({ EVENT_MAX_BYTES: "4194304" })[0]).toEqual(["raw", String(4_194_304 + overhead)]);
+  });
+
   it("refuses a short admin token at start", () => {
     expect(() => franzConfigSchema.parse({ FRANZ_ADMIN_TOKEN: "short" })).toThrow(/at least 16/);
   });

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { topicsFor } from "@schematizer/kafka";
+import { topicMessageBytes } from "@schematizer/config";
+import { createKafkaClient, KAFKA_CLIENTS, topicsFor } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { openRegistry } from "@schematizer/registry";
 import { repoRoot, resolveEndpoints } from "@schematizer/stack";
@@ -52,6 +53,9 @@ describe("franz against the real broker and registry", () => {
     expect([counts.get(t.raw), counts.get(t.sql), counts.get(t.dlq)]).toEqual([2, 3, 1]);
     expect((await kafka.admin.topicConfigs(t.raw))["retention.ms"]).toBe("3600000");
     expect((await kafka.admin.topicConfigs(t.dlq))["retention.ms"]).toBe(String(30 * 24 * 3600 * 1000));
+    // Room for a 1 MiB event with its headers (the broker's default, 1048588, has none), and for its typed row.
+    expect((await kafka.admin.topicConfigs(t.raw))["max.message.bytes"]).toBe(String(topicMessageBytes(1_048_576).raw));
+    expect((await kafka.admin.topicConfigs(t.sql))["max.message.bytes"]).toBe(String(topicMessageBytes(1_048_576).sql));
 
     // event-sink as it runs in production, checking keys against the same registry.
     const port = await freePort();
@@ -129,6 +133,38 @@ describe("franz against the real broker and registry", () => {
     expect(dry.map((d) => d.topic)).toContain(busy);
     expect(await kafka.admin.partitionCounts([busy])).toEqual(after);
   });
+
+  for (const kind of KAFKA_CLIENTS) {
+    test(`repairing an app raises max.message.bytes of topics made before, keeps their other configs, and never lowers it (${kind} admin)`, async ({ kafka, db, endpoints }) => {
+      const admin = await createKafkaClient(kind, { brokers: endpoints.kafka.brokers, clientId: "franz-test" }).admin();
+      try {
+        const registry = await openRegistry({ pool: db.pool, schema: db.schema, topicPrefix: kafka.prefix });
+        const config = franzConfigSchema.parse({ FRANZ_ADMIN_TOKEN: TOKEN, TOPIC_PREFIX: kafka.prefix, FRANZ_RAW_RETENTION_MS: "3600000" });
+        const control = createControl({ registry, admin, config });
+        const t = topicsFor("old", kafka.prefix);
+        // As an app made by an earlier franz: the topics at the broker's default size, one raised by hand beyond ours.
+        await registry.apps.createApp("old");
+        await admin.createTopics([
+          { name: t.raw, partitions: 1, configs: { "retention.ms": "7200000", "cleanup.policy": "delete" } },
+          { name: t.sql, partitions: 1 },
+          { name: t.dlq, partitions: 1, configs: { "max.message.bytes": "8388608" } },
+        ]);
+        expect((await admin.topicConfigs(t.raw))["max.message.bytes"]).toBe("1048588");
+
+        const results = await control.repairAllTopics();
+        expect(results).toEqual([{ app: "old", repair: { topicsCreated: [], topicsResized: [t.raw, t.sql] } }]);
+        const raw = await admin.topicConfigs(t.raw);
+        expect(raw["max.message.bytes"]).toBe(String(topicMessageBytes(1_048_576).raw));
+        expect(raw["retention.ms"]).toBe("7200000");
+        expect((await admin.topicConfigs(t.sql))["max.message.bytes"]).toBe(String(topicMessageBytes(1_048_576).sql));
+        expect((await admin.topicConfigs(t.dlq))["max.message.bytes"]).toBe("8388608");
+        // Once up to date, a repair changes nothing.
+        expect(await control.repairTopics("old")).toEqual({ topicsCreated: [], topicsResized: [] });
+      } finally {
+        await admin.close();
+      }
+    });
+  }
 
   test("bad input gets coded errors", async ({ kafka, db }) => {
     const { call, api } = await franz(kafka, db);

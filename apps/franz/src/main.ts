@@ -38,6 +38,13 @@ async function main(): Promise<void> {
   });
   await app.listen({ port: config.FRANZ_PORT, host: config.FRANZ_HOST });
   autoscaler.start(config.FRANZ_AUTOSCALE_INTERVAL_MS);
+  // In the background: the API serves meanwhile, and a topic left behind is repaired at the next start or by repair-topics.
+  void control.repairAllTopics().then((results) => {
+    for (const { app: name, repair, error } of results) {
+      if (error !== undefined) log.warn({ app: name, err: error }, "could not repair the app's topics; run franz apps repair-topics");
+      else if (repair!.topicsCreated.length + repair!.topicsResized.length > 0) log.info({ app: name, ...repair }, "repaired the app's topics");
+    }
+  }, (error: unknown) => log.warn({ err: error }, "could not list apps to repair their topics"));
   log.info({ port: config.FRANZ_PORT, autoscaleEveryMs: config.FRANZ_AUTOSCALE_INTERVAL_MS, dryRun: config.FRANZ_AUTOSCALE_DRY_RUN }, "franz listening");
 
   onShutdown(log, async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { parseEnv } from "@schematizer/config";
+import { eventLimits, eventLimitsEnv, maxRowBytes, parseEnv } from "@schematizer/config";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
+import type { Limits } from "@schematizer/schema";
 
 /** sqlizer's configuration, from the environment; documented in the README. */
 export const sqlizerConfigSchema = z.object({
@@ -21,11 +22,19 @@ export const sqlizerConfigSchema = z.object({
   TOPIC_PREFIX: z.string().default(""),
   DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
   REGISTRY_SCHEMA: z.string().default("registry"),
+  /** Largest event and deepest body nesting: event-sink's limits, read from the same variables. */
+  ...eventLimitsEnv,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
 
-export type SqlizerConfig = z.output<typeof sqlizerConfigSchema>;
+export type SqlizerConfig = z.output<typeof sqlizerConfigSchema> & {
+  /** The event limits event-sink applies too (EVENT_MAX_BYTES, EVENT_MAX_DEPTH). */
+  limits: Limits;
+  /** The largest typed row sql.<app> takes, as franz sizes it from EVENT_MAX_BYTES. */
+  maxRowBytes: number;
+};
 
 export function readSqlizerConfig(env: NodeJS.ProcessEnv = process.env): SqlizerConfig {
-  return parseEnv(sqlizerConfigSchema, env);
+  const config = parseEnv(sqlizerConfigSchema, env);
+  return { ...config, limits: eventLimits(config), maxRowBytes: maxRowBytes(config.EVENT_MAX_BYTES) };
 }

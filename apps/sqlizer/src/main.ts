@@ -31,6 +31,9 @@ async function main(): Promise<void> {
     log,
     topicRefreshMs: config.SQLIZER_TOPIC_REFRESH_MS,
     sessionTimeoutMs: config.SQLIZER_SESSION_TIMEOUT_MS,
+    // The limits event-sink applies, and the row size franz gives sql.<app>: all from EVENT_MAX_BYTES.
+    limits: config.limits,
+    maxRowBytes: config.maxRowBytes,
   });
   let stopping = false;
   const http = Fastify({ logger: false });

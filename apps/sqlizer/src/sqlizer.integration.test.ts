@@ -383,6 +383,7 @@ describe("sqlizer against the real broker and registry", () => {
       await sqlizer.start();
       await produce(kafka, t.raw, [rawEvent("before", { ts: TS, entype: "user", evname: "first", body: { a: 1 } })]);
       await readTopic(kafka.client, t.sql, kafka.group("before"), { count: 1 });
+      expect(await metrics.metrics()).toMatch(new RegExp(`sqlizer_partitions_consumed\\{topic="${t.raw.replace(/\./g, "\\.")}"[^}]*\\} 1\n`));
 
       await proxy.cut();
       // New tables: the registry must be asked, and cannot answer.

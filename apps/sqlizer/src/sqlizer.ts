@@ -1,7 +1,8 @@
 import type { SettleOptions } from "@schematizer/errors";
 import { topicPattern, topicsFor, watchingConsumer, type BatchContext, type Consumer, type KafkaClient, type MessageBatch, type Producer } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
-import type { Limits } from "@schematizer/schema";
+import { maxRowBytes } from "@schematizer/config";
+import { DEFAULT_LIMITS, type Limits } from "@schematizer/schema";
 import type { Registry } from "prom-client";
 import { publish } from "./publish.ts";
 import { schematizeBatch, type SchemaSource } from "./schematize-batch.ts";
@@ -36,8 +37,8 @@ export interface Sqlizer {
   notReadyReason(): string | undefined;
 }
 
-/** Kafka's default largest record (message.max.bytes) less room for the key and headers. */
-export const DEFAULT_MAX_ROW_BYTES = 1_000_000;
+/** The row bound franz sizes sql.<app> for with the default event limit. */
+export const DEFAULT_MAX_ROW_BYTES = maxRowBytes(DEFAULT_LIMITS.maxEventBytes);
 
 /**
  * The sqlizer worker: one consumer group over every raw.<app> topic. Each batch becomes typed
@@ -51,11 +52,12 @@ export const DEFAULT_MAX_ROW_BYTES = 1_000_000;
  * await sqlizer.start();
  */
 export function createSqlizer(deps: SqlizerDeps): Sqlizer {
-  const metrics = sqlizerMetrics(deps.metrics);
+  let consumer: Consumer | undefined;
+  const metrics = sqlizerMetrics(deps.metrics, () => consumer);
   const raw = topicPattern("raw", deps.topicPrefix);
+  const maxRowBytes = deps.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES;
   const retry = deps.registryRetry ?? { baseDelayMs: 200, maxDelayMs: 10_000, maxRepeats: 3 };
   const stopping = new AbortController();
-  let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let outage: string | undefined;
 
@@ -82,11 +84,11 @@ export function createSqlizer(deps: SqlizerDeps): Sqlizer {
     if (app === undefined) return;
     const out = await schematizeBatch(app, batch.messages, deps.source, {
       settle: settlePolicy(app, context),
-      maxRowBytes: deps.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES,
+      maxRowBytes,
       ...(deps.limits ? { limits: deps.limits } : {}),
     });
     outage = undefined;
-    const { rows, deadLetters } = await publish(producer!, topicsFor(app, deps.topicPrefix), out);
+    const { rows, deadLetters } = await publish(producer!, topicsFor(app, deps.topicPrefix), out, maxRowBytes);
 
     metrics.eventsIn.inc({ app }, batch.messages.length);
     metrics.rowsOut.inc({ app }, rows);
@@ -112,7 +114,8 @@ export function createSqlizer(deps: SqlizerDeps): Sqlizer {
         pattern: raw,
         refreshMs: deps.topicRefreshMs ?? 5_000,
         sessionTimeoutMs: deps.sessionTimeoutMs ?? 10_000,
-        onTopicsChanged: (topics) => deps.log.info({ topics }, "consuming raw topics"),
+        onTopicsChanged: (topics, partitions) => deps.log.info({ topics, partitions: Object.fromEntries(partitions) }, "consuming raw topics"),
+        onRefreshFailed: (error) => deps.log.warn({ err: error }, "looking for new raw topics and partitions failed; trying again at the next refresh"),
       });
       await consumer.run(handle);
     },

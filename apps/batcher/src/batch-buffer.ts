@@ -10,6 +10,7 @@
  */
 import type { TableSchema } from "@schematizer/schema";
 import { transcoderFor } from "./avro-csv.ts";
+import type { BatcherCode } from "./batcher-codes.ts";
 import { ByteWriter } from "./byte-writer.ts";
 
 /** When a file is big enough that the range is cut after the current record. */
@@ -34,7 +35,7 @@ export interface RejectedRecord {
   readonly key: string | null;
   /** The record's value, base64. */
   readonly value: string | null;
-  readonly code: string;
+  readonly code: BatcherCode;
   readonly reason: string;
 }
 

@@ -43,6 +43,21 @@ export function batchKeys(c: BatchCoordinates): BatchKeys {
 }
 
 /**
+ * The keys of a file of set-aside rows loaded again, named by the first and last row ids of the
+ * `set_aside_rows` ledger it holds (each row is loaded again once, so no two files share both).
+ *
+ * @example
+ * ```ts
+ * reloadKeys({ app: "acme", table: "_e_user__login", version: 3, firstId: "17", lastId: "42" }).data;
+ * // "loads/acme/_e_user__login/v3/set-aside+17-42.csv.gz"
+ * ```
+ */
+export function reloadKeys(c: { app: string; table: string; version: number; firstId: string; lastId: string }): BatchKeys {
+  const base = `loads/${c.app}/${c.table}/v${c.version}/set-aside+${c.firstId}-${c.lastId}`;
+  return { data: `${base}.csv.gz`, manifest: `${base}.manifest`, meta: `${base}.meta.json` };
+}
+
+/**
  * The key of the records of a range that could not be decoded, kept with their bytes.
  *
  * @example

@@ -62,6 +62,24 @@ export function batcherMetrics(registry: Registry) {
     }),
     batchesLoaded: new Counter({ name: "batcher_batches_loaded_total", help: "Batch files loaded", labelNames: ["app"] as const, registers }),
     loadFailures: new Counter({ name: "batcher_load_failures_total", help: "Failed loads, by coded reason", labelNames: ["app", "reason"] as const, registers }),
+    rowsSetAside: new Counter({
+      name: "batcher_rows_set_aside_total",
+      help: "Rows the warehouse refused, set aside with their reason while the rest of their file loaded (npm run batcher -- set-aside)",
+      labelNames: ["app", "reason"] as const,
+      registers,
+    }),
+    batchesParked: new Counter({
+      name: "batcher_batches_parked_total",
+      help: "Batches parked because they cannot load, or failed BATCHER_MAX_LOAD_FAILURES times while the warehouse answered, by coded reason",
+      labelNames: ["app", "reason"] as const,
+      registers,
+    }),
+    batchesRetried: new Histogram({
+      name: "batcher_batches_retried",
+      help: "Failed attempts of a batch before it loaded or was parked",
+      buckets: [0, 1, 2, 3, 5, 8, 13, 21, 34],
+      registers,
+    }),
     parked: new Gauge({ name: "batcher_parked_batches", help: "Batches parked until an operator acts, by app", labelNames: ["app"] as const, registers }),
     pending: new Gauge({ name: "batcher_pending_batches", help: "Batches committed to the ledger and not yet loaded", labelNames: ["app"] as const, registers }),
     freshness: new Gauge({

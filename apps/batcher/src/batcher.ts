@@ -42,6 +42,8 @@ export interface BatcherDeps {
   readonly loadConcurrency?: number;
   readonly loadPollMs?: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Failures counted against a batch, while the warehouse answers, before it is parked (default 10). */
+  readonly maxLoadFailures?: number;
   /** Run stage 1, stage 2, or both (default both). */
   readonly stages?: { readonly toS3: boolean; readonly toWarehouse: boolean };
   readonly metrics: Registry;
@@ -117,6 +119,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
           versions,
           coalesce: deps.coalesce,
           backoff: deps.backoff ?? { baseMs: 1_000, maxMs: 300_000 },
+          maxFailures: deps.maxLoadFailures ?? 10,
           concurrency: deps.loadConcurrency ?? 2,
           pollMs: deps.loadPollMs ?? 1_000,
           metrics,

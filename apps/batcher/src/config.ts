@@ -36,6 +36,10 @@ export const batcherConfigSchema = z.object({
   BATCHER_LOAD_CONCURRENCY: positiveInt.default(4),
   /** How often the loader looks for work when no notification arrives. */
   BATCHER_LOAD_POLL_MS: positiveInt.default(1_000),
+  /** Failures counted against a batch (those while the warehouse, the bucket and the control database answer a probe) before it is parked. */
+  BATCHER_MAX_LOAD_FAILURES: positiveInt.default(10),
+  /** Rows of one file the warehouse may refuse and the loader set aside; beyond, the batch is parked (Redshift: COPY's MAXERROR, at most 100,000). */
+  BATCHER_MAX_SET_ASIDE_ROWS: z.coerce.number().int().min(0).max(100_000).default(1_000),
   /** Backoff of failed loads: first delay and cap (full jitter). */
   BATCHER_RETRY_BASE_MS: positiveInt.default(1_000),
   BATCHER_RETRY_MAX_MS: positiveInt.default(5 * 60_000),

@@ -9,13 +9,17 @@
  * - `batch_ledger`: one row per file: keys, columns, rows, offsets, and its state
  *   `pending` → `loaded`, or `parked` with a code and reason (waiting for an operator).
  * - `rejected_records`: records that could not be decoded, with where their bytes were kept.
+ * - `set_aside_rows`: rows the warehouse refused, with their reason (set-aside-ledger.ts).
  */
-import { CodedError } from "@schematizer/errors";
 import { quoteIdent } from "@schematizer/postgres";
 import { Kysely, Migrator, PostgresDialect, sql, type Migration } from "kysely";
 import type pg from "pg";
 import type { RejectedRecord } from "./batch-buffer.ts";
+import { batcherError } from "./batcher-codes.ts";
 import type { PendingBatch } from "./load-plan.ts";
+import { createSetAsideLedger, setAsideMigration, type SetAsideLedger } from "./set-aside-ledger.ts";
+import { answers } from "./probe.ts";
+import { storableText } from "./storable-text.ts";
 
 /** One file of a range, as stage 1 records it. */
 export interface NewBatch {
@@ -55,6 +59,8 @@ export interface LedgerBatch extends PendingBatch {
   readonly columns: readonly string[];
   readonly gzipBytes: number;
   readonly oldestReceivedAt: Date;
+  /** Failures counted against it: those while the warehouse, the bucket and the control database answered. */
+  readonly strikes: number;
 }
 
 /** A parked batch as an operator sees it. */
@@ -82,12 +88,21 @@ export interface Ledger {
    * partition has no ledger row). Returns false, writing nothing, when fenced out.
    */
   commitRange(range: RangeCommit): Promise<boolean>;
-  /** Apps with unloaded batches. */
+  /** Rows the warehouse refused, kept until an operator loads them again. */
+  readonly setAside: SetAsideLedger;
+  /** Whether the control database answers now (`select 1`). */
+  probe(): Promise<boolean>;
+  /** Apps with pending batches. */
   appsWithWork(): Promise<string[]>;
-  /** Unloaded batches of an app, per table, in ledger order (at most `perTable` each). */
+  /**
+   * Pending batches of an app, per table, in ledger order (at most `perTable` each). Parked
+   * batches are not among them: they hold nothing back.
+   */
   unloaded(app: string, perTable: number): Promise<Map<string, LedgerBatch[]>>;
+  /** Marks batches loaded, with the rows each inserted (and counts the rows of each that were set aside). */
   markLoaded(ids: readonly string[], inserted: ReadonlyMap<string, number>): Promise<void>;
-  recordFailure(ids: readonly string[], error: string, nextAttemptAt: Date): Promise<void>;
+  /** A failed attempt: tried again at `nextAttemptAt`; `counted` adds a strike against the batches. */
+  recordFailure(ids: readonly string[], error: string, nextAttemptAt: Date, counted: boolean): Promise<void>;
   park(ids: readonly string[], code: string, reason: string): Promise<void>;
   /** Parked batches (of one app, or of all), oldest first. */
   parked(app?: string): Promise<ParkedBatch[]>;
@@ -96,8 +111,11 @@ export interface Ledger {
    * given ids, or every parked batch (of one app, or of all). Returns the ids sent back.
    */
   retryParked(selection: { readonly ids?: readonly string[]; readonly app?: string }): Promise<string[]>;
-  /** Per app: the oldest `_sz_received_at` of unloaded rows, and parked batches. */
-  backlog(): Promise<Map<string, { oldestReceivedAt: Date; parked: number; pending: number }>>;
+  /**
+   * Per app with batches not loaded: the oldest `_sz_received_at` of pending rows (undefined when
+   * only parked batches are left: they are counted, not waited for), parked and pending batches.
+   */
+  backlog(): Promise<Map<string, { oldestReceivedAt: Date | undefined; parked: number; pending: number }>>;
   /** Ledger ends of every partition of the given topics. */
   ends(topics: readonly string[]): Promise<Map<string, Map<number, bigint>>>;
 }
@@ -107,7 +125,7 @@ export interface Ledger {
  *
  * @example
  * ```ts
- * Object.keys(ledgerMigrations("batcher")); // ["0001_ledger"]
+ * Object.keys(ledgerMigrations("batcher")); // ["0001_ledger", "0002_set_aside"]
  * ```
  */
 export function ledgerMigrations(schema: string): Record<string, Migration> {
@@ -193,6 +211,7 @@ export function ledgerMigrations(schema: string): Record<string, Migration> {
           .execute(db);
       },
     },
+    "0002_set_aside": setAsideMigration(schema),
   };
 }
 
@@ -220,7 +239,7 @@ export async function migrateLedger(pool: pg.Pool, schema: string): Promise<void
   const { error } = await migrator.migrateToLatest();
   // Kysely's destroy would end the caller's pool; the migrator holds nothing else.
   if (error !== undefined) {
-    throw new CodedError("BATCHER_MIGRATION_FAILED", `ledger migrations failed in ${schema}`, { retriable: true, cause: error });
+    throw batcherError("BATCHER_MIGRATION_FAILED", `ledger migrations failed in ${schema}`, { cause: error });
   }
 }
 
@@ -238,6 +257,7 @@ interface BatchRow {
   oldest_received_at: Date;
   state: "pending" | "parked";
   attempts: number;
+  strikes: number;
   created_at: Date;
   next_attempt_at: Date | null;
 }
@@ -317,7 +337,7 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
            SELECT $2, $3, r.offset, r.app, r.code, r.reason, r.object_key
            FROM jsonb_to_recordset($1::jsonb) AS r ("offset" bigint, app text, code text, reason text, object_key text)`,
           [
-            JSON.stringify(range.rejected.map((r) => ({ offset: r.offset, app: r.app, code: r.code, reason: r.reason, object_key: r.objectKey }))),
+            JSON.stringify(range.rejected.map((r) => ({ offset: r.offset, app: r.app, code: r.code, reason: storableText(r.reason), object_key: r.objectKey }))),
             range.topic,
             range.partition,
           ],
@@ -350,6 +370,7 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
     oldestReceivedAt: r.oldest_received_at,
     state: r.state,
     attempts: r.attempts,
+    strikes: r.strikes,
     createdAt: r.created_at,
     nextAttemptAt: r.next_attempt_at,
   });
@@ -357,6 +378,8 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
   return {
     schema,
     channel,
+    setAside: createSetAsideLedger(pool, schema, channel),
+    probe: () => answers([pool.query("SELECT 1")]),
     async partitionEnd(topic, partition) {
       const { rows } = await pool.query<{ end_offset: string }>(
         `SELECT end_offset FROM ${s}.partition_ledger WHERE topic = $1 AND partition = $2`,
@@ -366,16 +389,16 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
     },
     commitRange,
     async appsWithWork() {
-      const { rows } = await pool.query<{ app: string }>(`SELECT DISTINCT app FROM ${s}.batch_ledger WHERE state <> 'loaded'`);
+      const { rows } = await pool.query<{ app: string }>(`SELECT DISTINCT app FROM ${s}.batch_ledger WHERE state = 'pending'`);
       return rows.map((r) => r.app);
     },
     async unloaded(app, perTable) {
       const { rows } = await pool.query<BatchRow>(
-        `SELECT b.* FROM (SELECT DISTINCT table_name FROM ${s}.batch_ledger WHERE app = $1 AND state <> 'loaded') t
+        `SELECT b.* FROM (SELECT DISTINCT table_name FROM ${s}.batch_ledger WHERE app = $1 AND state = 'pending') t
          CROSS JOIN LATERAL (
            SELECT id, app, table_name, version, schema_id, data_key, manifest_key, columns, rows, gzip_bytes,
-                  oldest_received_at, state, attempts, created_at, next_attempt_at
-           FROM ${s}.batch_ledger WHERE app = $1 AND table_name = t.table_name AND state <> 'loaded'
+                  oldest_received_at, state, attempts, strikes, created_at, next_attempt_at
+           FROM ${s}.batch_ledger WHERE app = $1 AND table_name = t.table_name AND state = 'pending'
            ORDER BY id LIMIT $2
          ) b
          ORDER BY b.table_name, b.id`,
@@ -390,24 +413,28 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
       return byTable;
     },
     async markLoaded(ids, inserted) {
+      // Set-aside rows are counted from their own table: right even when the load that kept them
+      // committed before a crash and this is the attempt that finds it done.
       await pool.query(
-        `UPDATE ${s}.batch_ledger b SET state = 'loaded', loaded_at = now(), rows_inserted = i.inserted, next_attempt_at = NULL
+        `UPDATE ${s}.batch_ledger b SET state = 'loaded', loaded_at = now(), rows_inserted = i.inserted, next_attempt_at = NULL,
+           rows_set_aside = (SELECT count(*) FROM ${s}.set_aside_rows r WHERE r.data_key = b.data_key)
          FROM jsonb_to_recordset($1::jsonb) AS i (id bigint, inserted bigint)
          WHERE b.id = i.id`,
         [JSON.stringify(ids.map((id) => ({ id, inserted: inserted.get(id) ?? null })))],
       );
     },
-    async recordFailure(ids, error, nextAttemptAt) {
+    async recordFailure(ids, error, nextAttemptAt, counted) {
       await pool.query(
-        `UPDATE ${s}.batch_ledger SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
-        [ids, error, nextAttemptAt],
+        `UPDATE ${s}.batch_ledger SET attempts = attempts + 1, strikes = strikes + $4::int, last_error = $2, next_attempt_at = $3
+         WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
+        [ids, storableText(error), nextAttemptAt, counted ? 1 : 0],
       );
     },
     async park(ids, code, reason) {
       await pool.query(
         `UPDATE ${s}.batch_ledger SET state = 'parked', parked_code = $2, parked_reason = $3, parked_at = now(), attempts = attempts + 1
          WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
-        [ids, code, reason],
+        [ids, code, storableText(reason)],
       );
     },
     async parked(app) {
@@ -434,7 +461,7 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
       try {
         await client.query("BEGIN");
         const { rows } = await client.query<{ id: string; app: string }>(
-          `UPDATE ${s}.batch_ledger SET state = 'pending', attempts = 0, next_attempt_at = NULL, parked_code = NULL, parked_reason = NULL, parked_at = NULL
+          `UPDATE ${s}.batch_ledger SET state = 'pending', attempts = 0, strikes = 0, next_attempt_at = NULL, parked_code = NULL, parked_reason = NULL, parked_at = NULL
            WHERE state = 'parked' AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[])) AND ($2::text IS NULL OR app = $2)
            RETURNING id, app`,
           [ids ?? null, app ?? null],
@@ -450,12 +477,12 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
       }
     },
     async backlog() {
-      const { rows } = await pool.query<{ app: string; oldest: Date; parked: string; pending: string }>(
-        `SELECT app, min(oldest_received_at) AS oldest, count(*) FILTER (WHERE state = 'parked') AS parked,
+      const { rows } = await pool.query<{ app: string; oldest: Date | null; parked: string; pending: string }>(
+        `SELECT app, min(oldest_received_at) FILTER (WHERE state = 'pending') AS oldest, count(*) FILTER (WHERE state = 'parked') AS parked,
                 count(*) FILTER (WHERE state = 'pending') AS pending
          FROM ${s}.batch_ledger WHERE state <> 'loaded' GROUP BY app`,
       );
-      return new Map(rows.map((r) => [r.app, { oldestReceivedAt: r.oldest, parked: Number(r.parked), pending: Number(r.pending) }]));
+      return new Map(rows.map((r) => [r.app, { oldestReceivedAt: r.oldest ?? undefined, parked: Number(r.parked), pending: Number(r.pending) }]));
     },
     async ends(topics) {
       const { rows } = await pool.query<{ topic: string; partition: number; end_offset: string }>(

@@ -23,14 +23,16 @@ describe("nextLoad", () => {
     expect(nextLoad([batch(1, { rows: 900 }), batch(2, { rows: 200 })], postgres, NOW)).toEqual({ kind: "load", batches: [batch(1, { rows: 900 })] });
   });
 
-  it("holds a table behind a parked batch, and nothing else", () => {
-    expect(nextLoad([batch(1, { state: "parked" }), batch(2)], postgres, NOW)).toEqual({ kind: "parked", head: batch(1, { state: "parked" }) });
+  it("passes over a parked batch: the batches after it load", () => {
+    expect(nextLoad([batch(1, { state: "parked" }), batch(2), batch(3)], postgres, NOW)).toEqual({ kind: "load", batches: [batch(2), batch(3)] });
+    expect(nextLoad([batch(1, { state: "parked" })], postgres, NOW)).toEqual({ kind: "idle" });
     expect(nextLoad([], postgres, NOW)).toEqual({ kind: "idle" });
   });
 
-  it("waits for a failed batch's backoff, then tries it alone", () => {
+  it("passes over a batch waiting out its backoff, then tries it alone", () => {
     const failed = batch(1, { attempts: 2, nextAttemptAt: new Date(NOW + 5_000) });
-    expect(nextLoad([failed, batch(2)], postgres, NOW)).toEqual({ kind: "wait", untilMs: NOW + 5_000 });
+    expect(nextLoad([failed, batch(2), batch(3)], postgres, NOW)).toEqual({ kind: "load", batches: [batch(2), batch(3)] });
+    expect(nextLoad([failed], postgres, NOW)).toEqual({ kind: "wait", untilMs: NOW + 5_000 });
     expect(nextLoad([failed, batch(2)], postgres, NOW + 5_000)).toEqual({ kind: "load", batches: [failed] });
   });
 

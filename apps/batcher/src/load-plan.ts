@@ -28,15 +28,22 @@ export interface PendingBatch {
 /** What to do with a table now. */
 export type TableDecision =
   | { readonly kind: "load"; readonly batches: readonly PendingBatch[] }
-  | { readonly kind: "parked"; readonly head: PendingBatch }
   | { readonly kind: "wait"; readonly untilMs: number }
   | { readonly kind: "idle" };
 
 /**
- * The next load of a table, from its unloaded batches in ledger order. A parked head blocks the
- * table (later batches may depend on its widenings). A head that failed before is loaded alone,
- * so a bad file is pinned down. Otherwise the head is joined by the following batches of the same
- * schema version, up to the limits; small loads wait up to `maxAgeMs` for more rows.
+ * The next load of a table, from its pending batches in ledger order. A parked batch holds nothing
+ * back: it is passed over, and the batches after it load. No later batch needs it first: each load
+ * brings the table to the newer of its own version and the table's (versions only add columns and
+ * widen types, so a version's DDL contains every earlier one's), an older file loads into a newer
+ * table unchanged, and rows are inserted only for `_sz_id`s the table lacks, so loading the parked
+ * batch later gives the same rows. (Of two copies of one id in different batches, the one loaded
+ * first stays; copies of one id are the same event sent again.)
+ *
+ * For the same reason a batch waiting out the backoff of a failed load is passed over too. The
+ * first batch that is due is the head: if it failed before it is loaded alone, so a bad file is
+ * pinned down; otherwise it is joined by the following due batches of the same schema version, up
+ * to the limits. Small loads wait up to `maxAgeMs` for more rows.
  *
  * @example
  * ```ts
@@ -45,21 +52,22 @@ export type TableDecision =
  * ```
  */
 export function nextLoad(unloaded: readonly PendingBatch[], limits: CoalesceLimits, nowMs: number): TableDecision {
-  const head = unloaded[0];
-  if (head === undefined) return { kind: "idle" };
-  if (head.state === "parked") return { kind: "parked", head };
-  if (head.nextAttemptAt !== null && head.nextAttemptAt.getTime() > nowMs) return { kind: "wait", untilMs: head.nextAttemptAt.getTime() };
+  const pending = unloaded.filter((b) => b.state === "pending");
+  if (pending.length === 0) return { kind: "idle" };
+  const due = pending.filter((b) => b.nextAttemptAt === null || b.nextAttemptAt.getTime() <= nowMs);
+  const head = due[0];
+  if (head === undefined) return { kind: "wait", untilMs: Math.min(...pending.map((b) => (b.nextAttemptAt as Date).getTime())) };
   if (head.attempts > 0) return { kind: "load", batches: [head] };
   const batches: PendingBatch[] = [head];
   let rows = head.rows;
-  for (const next of unloaded.slice(1)) {
-    if (next.state !== "pending" || next.schemaId !== head.schemaId || next.attempts > 0) break;
+  for (const next of due.slice(1)) {
+    if (next.schemaId !== head.schemaId || next.attempts > 0) break;
     if (batches.length >= limits.maxFiles || rows + next.rows > limits.maxRows) break;
     batches.push(next);
     rows += next.rows;
   }
   const dueMs = head.createdAt.getTime() + limits.maxAgeMs;
-  const complete = batches.length < unloaded.length; // more rows are already waiting behind this load
+  const complete = batches.length < pending.length; // more rows are already waiting behind this load
   if (rows < limits.minRows && !complete && nowMs < dueMs) return { kind: "wait", untilMs: dueMs };
   return { kind: "load", batches };
 }

@@ -3,23 +3,32 @@
  *
  * Any number of replicas run a loader; each app is loaded by whichever holds its advisory lock in
  * the control database (a session lock on a dedicated connection, so it goes when the process
- * does). Within an app, tables load independently and in parallel, each in ledger order: a parked
- * batch holds back the later batches of its table only. Stage 1 NOTIFYs on every commit, so an idle
- * loader wakes at once rather than at its next poll.
+ * does). Within an app, tables load independently and in parallel, each in ledger order; a parked
+ * batch, or one waiting out a backoff, holds nothing back (see load-plan.ts for why no load needs
+ * an earlier one). Stage 1 NOTIFYs on every commit, so an idle loader wakes at once rather than at
+ * its next poll.
+ *
+ * A load's failure is judged by load-failure-policy.ts: rows the warehouse refuses are set aside by
+ * the warehouse itself and the rest loads; a batch that cannot load is parked at once; a transient
+ * failure is retried, and counts against the batch only while the warehouse, the bucket and the
+ * control database answer a probe, so an outage parks nothing while a failure that keeps repeating
+ * parks its batch after `maxFailures`.
  *
  * The loader's own bookkeeping is only a hint for the warehouse: a load checks `_sz_loads` in the
  * warehouse transaction first, so a crash between the warehouse commit and `markLoaded` is
  * harmless (the next attempt finds the keys and marks them loaded).
  */
-import { CodedError } from "@schematizer/errors";
 import type { Logger } from "@schematizer/observability";
 import pg from "pg";
+import { batcherError } from "./batcher-codes.ts";
 import type { BatcherMetrics } from "./batcher-metrics.ts";
 import type { CrashHook } from "./crash-points.ts";
 import type { Ledger, LedgerBatch } from "./ledger.ts";
+import { classifyLoadError, fateOf } from "./load-error-classes.ts";
+import { failureVerdict } from "./load-failure-policy.ts";
 import { nextLoad, retryAt, type CoalesceLimits } from "./load-plan.ts";
 import type { SchemaVersions } from "./schema-versions.ts";
-import { classifyLoadError, type SchemaRef, type Warehouse } from "./warehouse.ts";
+import type { RefusedRow, SchemaRef, Warehouse } from "./warehouse.ts";
 
 export interface LoaderDeps {
   readonly ledger: Ledger;
@@ -29,6 +38,8 @@ export interface LoaderDeps {
   readonly versions: SchemaVersions;
   readonly coalesce: CoalesceLimits;
   readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  /** Failures counted against a batch (while its dependencies answer) before it is parked. */
+  readonly maxFailures: number;
   /** Tables loaded at once. */
   readonly concurrency: number;
   readonly pollMs: number;
@@ -58,7 +69,7 @@ interface Job {
  *
  * @example
  * ```ts
- * const loader = createLoader({ ledger, controlUrl, warehouse, versions, coalesce, backoff, concurrency: 2, pollMs: 1000, metrics, log, crash: noCrash });
+ * const loader = createLoader({ ledger, controlUrl, warehouse, versions, coalesce, backoff, maxFailures: 10, concurrency: 2, pollMs: 1000, metrics, log, crash: noCrash });
  * await loader.start();
  * ```
  */
@@ -121,7 +132,7 @@ export function createLoader(deps: LoaderDeps): Loader {
 
   async function schemaRef(id: number): Promise<SchemaRef> {
     const found = await deps.versions.versionById(id);
-    if (found === undefined) throw new CodedError("BATCHER_UNKNOWN_SCHEMA", `schema id ${id} is not in the registry`, { retriable: false });
+    if (found === undefined) throw batcherError("BATCHER_UNKNOWN_SCHEMA", `schema id ${id} is not in the registry`, { context: { schemaId: id } });
     return { id, schema: found.schema };
   }
 
@@ -133,7 +144,7 @@ export function createLoader(deps: LoaderDeps): Loader {
     try {
       const files = await schemaRef(head.schemaId);
       if (files.schema.dialect !== warehouse.dialect) {
-        throw new CodedError("BATCHER_DIALECT_MISMATCH", `${app} writes ${files.schema.dialect} schemas; this warehouse is ${warehouse.dialect}`, { retriable: false });
+        throw batcherError("BATCHER_DIALECT_MISMATCH", `${app} writes ${files.schema.dialect} schemas; this warehouse is ${warehouse.dialect}`);
       }
       const applied = await warehouse.appliedVersion(app, table);
       const current = applied === undefined ? undefined : await schemaRef(applied.schemaId);
@@ -144,32 +155,78 @@ export function createLoader(deps: LoaderDeps): Loader {
         files,
         current,
         batches: batches.map((b) => ({ key: b.dataKey, manifestKey: b.manifestKey, rows: b.rows, gzipBytes: b.gzipBytes })),
+        setAside: (refused) => ledger.setAside.keep(refused.map((r) => ({ ...r, app, table, dataKey: r.key, schemaId: files.id, version: files.schema.version }))),
       });
       deps.crash("after-copy");
       const byId = new Map<string, number>();
       for (const b of batches) byId.set(b.id, result.inserted.get(b.dataKey) ?? 0);
       await ledger.markLoaded(ids, byId);
-      const rows = batches.filter((b) => !result.alreadyLoaded.includes(b.dataKey)).reduce((n, b) => n + b.rows, 0);
+      const rows = batches
+        .filter((b) => !result.alreadyLoaded.includes(b.dataKey))
+        .reduce((n, b) => n + b.rows - (result.refused.get(b.dataKey)?.length ?? 0), 0);
       const inserted = [...result.inserted.values()].reduce((n, v) => n + v, 0);
       metrics.loadSeconds.observe({ dialect: warehouse.dialect }, (performance.now() - started) / 1000);
       metrics.batchesLoaded.inc({ app }, batches.length);
       metrics.rowsLoaded.inc({ app }, inserted);
       if (rows > inserted) metrics.rowsDuplicate.inc({ app }, rows - inserted);
+      for (const b of batches) metrics.batchesRetried.observe(b.attempts);
+      for (const [key, refused] of result.refused) reportSetAside(app, table, key, refused);
       if (result.alreadyLoaded.length > 0) log.info({ app, table, keys: result.alreadyLoaded }, "batches were in the warehouse already; ledger caught up");
       log.debug({ app, table, files: batches.length, rows, inserted, ms: Math.round(performance.now() - started) }, "loaded");
     } catch (error) {
-      const coded = classifyLoadError(error);
-      metrics.loadFailures.inc({ app, reason: coded.code });
-      if (coded.retriable || batches.length > 1) {
-        // A group that failed for good is split: its head is tried alone next, to find the bad file.
-        const at = coded.retriable ? retryAt(head.attempts + 1, deps.backoff, Date.now()) : new Date();
-        log.warn({ err: error, app, table, batches: ids, attempt: head.attempts + 1, retryAt: at }, "load failed; will retry");
-        await ledger.recordFailure(ids, `${coded.code}: ${coded.message}`, at);
-      } else {
-        log.error({ err: error, app, table, batch: head.id, key: head.dataKey, code: coded.code }, "load cannot succeed; batch parked, later batches of the table wait behind it");
-        await ledger.park(ids, coded.code, coded.message);
-      }
+      await judge(job, error);
     }
+  }
+
+  /** Counts a file's refused rows by reason and says so once, with where to see them. */
+  function reportSetAside(app: string, table: string, key: string, refused: readonly RefusedRow[]): void {
+    const reasons: Record<string, number> = {};
+    for (const r of refused) reasons[r.code] = (reasons[r.code] ?? 0) + 1;
+    for (const [reason, n] of Object.entries(reasons)) metrics.rowsSetAside.inc({ app, reason }, n);
+    const first = refused[0] as RefusedRow;
+    log.warn(
+      { app, table, key, rows: refused.length, reasons, first: { line: first.line, code: first.code, reason: first.reason } },
+      "rows refused by the warehouse were set aside; the rest of the file loaded (npm run batcher -- set-aside)",
+    );
+  }
+
+  /** Decides what a failed load becomes: retried (counted or not), split, or parked. */
+  async function judge(job: Job, error: unknown): Promise<void> {
+    const { app, table, batches } = job;
+    const ids = batches.map((b) => b.id);
+    const head = batches[0] as LedgerBatch;
+    const coded = classifyLoadError(error);
+    metrics.loadFailures.inc({ app, reason: coded.code });
+    const dependenciesAnswer = fateOf(coded) === "retried" ? await probe() : true;
+    const verdict = failureVerdict({ error: coded, batches: batches.length, strikes: head.strikes, dependenciesAnswer, maxFailures: deps.maxFailures });
+    const lastError = `${coded.code}: ${coded.message}`;
+    if (verdict.kind === "retry") {
+      const at = retryAt(head.attempts + 1, deps.backoff, Date.now());
+      const strikes = head.strikes + (verdict.counted ? 1 : 0);
+      log.warn(
+        { err: error, app, table, batches: ids, code: coded.code, attempt: head.attempts + 1, strikes, maxFailures: deps.maxFailures, dependenciesAnswer, retryAt: at },
+        dependenciesAnswer ? "load failed; will retry" : "load failed while the warehouse, the bucket or the control database does not answer; will retry, not counted against the batch",
+      );
+      await ledger.recordFailure(ids, lastError, at, verdict.counted);
+    } else if (verdict.kind === "split") {
+      // The head is tried alone next, then each batch after it, to find the one at fault.
+      log.warn({ err: error, app, table, batches: ids, code: coded.code }, "load of several batches failed; trying them one at a time");
+      await ledger.recordFailure(ids, lastError, new Date(), false);
+    } else {
+      log.error(
+        { err: error, app, table, batch: head.id, key: head.dataKey, code: verdict.code, reason: verdict.reason, attempts: head.attempts + 1 },
+        "load cannot succeed; batch parked with its reason, later batches of the table go on (npm run batcher -- parked)",
+      );
+      await ledger.park(ids, verdict.code, verdict.reason);
+      metrics.batchesParked.inc({ app, reason: verdict.code });
+      metrics.batchesRetried.observe(head.attempts);
+    }
+  }
+
+  /** Whether every dependency of a load answers now. */
+  async function probe(): Promise<boolean> {
+    const [warehouseUp, controlUp] = await Promise.all([warehouse.probe().catch(() => false), ledger.probe().catch(() => false)]);
+    return warehouseUp && controlUp;
   }
 
   async function round(): Promise<number> {
@@ -205,7 +262,7 @@ export function createLoader(deps: LoaderDeps): Loader {
     metrics.pending.reset();
     const now = Date.now();
     for (const [app, b] of backlog) {
-      metrics.freshness.set({ app }, Math.max(0, (now - b.oldestReceivedAt.getTime()) / 1000));
+      metrics.freshness.set({ app }, b.oldestReceivedAt === undefined ? 0 : Math.max(0, (now - b.oldestReceivedAt.getTime()) / 1000));
       metrics.parked.set({ app }, b.parked);
       metrics.pending.set({ app }, b.pending);
     }

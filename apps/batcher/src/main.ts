@@ -22,7 +22,7 @@ async function openWarehouse(config: BatcherConfig, store: ObjectStore): Promise
   const pool = warehousePool(config.warehouseUrl, config.BATCHER_LOAD_CONCURRENCY + 1);
   if (config.WAREHOUSE_DIALECT === "postgres") {
     if (config.WAREHOUSE_URL === undefined) await ensureDatabase(config.warehouseUrl);
-    return postgresWarehouse({ pool, store, schemaPrefix: config.WAREHOUSE_SCHEMA_PREFIX });
+    return postgresWarehouse({ pool, store, schemaPrefix: config.WAREHOUSE_SCHEMA_PREFIX, maxSetAsideRows: config.BATCHER_MAX_SET_ASIDE_ROWS });
   }
   const credentials: CopyCredentials =
     config.REDSHIFT_IAM_ROLE !== undefined
@@ -37,6 +37,7 @@ async function openWarehouse(config: BatcherConfig, store: ObjectStore): Promise
     store,
     credentials,
     schemaPrefix: config.WAREHOUSE_SCHEMA_PREFIX,
+    maxSetAsideRows: config.BATCHER_MAX_SET_ASIDE_ROWS,
     ...(config.REDSHIFT_COPY_REGION === undefined ? {} : { region: config.REDSHIFT_COPY_REGION }),
   });
 }
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     loadConcurrency: config.BATCHER_LOAD_CONCURRENCY,
     loadPollMs: config.BATCHER_LOAD_POLL_MS,
     backoff: { baseMs: config.BATCHER_RETRY_BASE_MS, maxMs: config.BATCHER_RETRY_MAX_MS },
+    maxLoadFailures: config.BATCHER_MAX_LOAD_FAILURES,
     metrics,
     log,
     crash: crashAt(config.BATCHER_CRASH_POINT, config.BATCHER_CRASH_AFTER),

@@ -13,10 +13,14 @@ describe("operator commands refuse what they cannot mean", () => {
   it.each([
     [[], "no command"],
     [["unpark"], "unknown command unpark"],
-    [["retry"], "retry takes batch ids or --all"],
-    [["retry", "--all", "12"], "retry takes batch ids or --all"],
-    [["retry", "12x"], "batch ids are numbers"],
+    [["retry"], "retry takes ids or --all"],
+    [["retry", "--all", "12"], "retry takes ids or --all"],
+    [["retry", "12x"], "ids are numbers"],
     [["parked", "--app"], "--app needs an app name"],
+    [["reload"], "reload takes ids or --all"],
+    [["reload", "--all", "3"], "reload takes ids or --all"],
+    [["reload", "x"], "ids are numbers"],
+    [["set-aside", "--app"], "--app needs an app name"],
   ])("%j: %s", async (argv, message) => {
     await expect(operatorCommand(argv, untouched)).rejects.toMatchObject({ code: "BATCHER_BAD_COMMAND", message: expect.stringContaining(message) });
   });

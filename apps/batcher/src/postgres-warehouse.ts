@@ -10,16 +10,23 @@
  * `INSERT … SELECT … ORDER BY <file order> ON CONFLICT (_sz_id) DO NOTHING` keeps the first
  * occurrence of each new id and skips the ids already there. Either way the table gains exactly the
  * rows whose id is new.
+ *
+ * Each file loads inside a savepoint of its own. When Postgres refuses rows of it (a value its
+ * column cannot hold, a row too big, a constraint added by hand), the file's savepoint is rolled
+ * back and the file is loaded again without them (postgres-set-aside.ts): they are handed to the
+ * loader to be set aside, the rest commits with the other files.
  */
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { CodedError } from "@schematizer/errors";
 import { createPool, quoteIdent } from "@schematizer/postgres";
 import type { ObjectStore } from "@schematizer/s3";
 import { planPostgres, SYSTEM_COLUMNS } from "@schematizer/schema";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { withLoadConnection, type LoadRequest, type LoadResult, type Warehouse } from "./warehouse.ts";
+import { batcherError } from "./batcher-codes.ts";
+import { isRowError, loadAcceptedRows } from "./postgres-set-aside.ts";
+import { byKey, probeWarehouse, withLoadConnection, type LoadRequest, type LoadResult, type RefusedRow, type Warehouse } from "./warehouse.ts";
 
 export interface PostgresWarehouseOptions {
   readonly pool: pg.Pool;
@@ -28,6 +35,8 @@ export interface PostgresWarehouseOptions {
   readonly schemaPrefix?: string;
   /** After a duplicate id, how many loads of that table go straight to staging. */
   readonly stagingStreak?: number;
+  /** Rows of one file that may be set aside; beyond, its batch is parked (default 1000). */
+  readonly maxSetAsideRows?: number;
 }
 
 const UNIQUE_VIOLATION = "23505";
@@ -73,6 +82,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
   const { pool, store } = options;
   const prefix = options.schemaPrefix ?? "";
   const streak = options.stagingStreak ?? 8;
+  const maxSetAsideRows = options.maxSetAsideRows ?? 1000;
   const prepared = new Set<string>();
   /** Tables whose recent loads met duplicate ids, with how many more loads use staging first. */
   const stagingFirst = new Map<string, number>();
@@ -107,15 +117,26 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
     prepared.add(app);
   }
 
-  async function copyFile(client: pg.PoolClient, table: string, columns: string, key: string): Promise<number> {
+  /** The rows of a batch file, as gzip CSV from the bucket or CSV already in memory. */
+  type Source = { readonly key: string } | { readonly csv: Buffer };
+
+  async function copyInto(client: pg.PoolClient, table: string, columns: string, source: Source): Promise<number> {
+    const statement = `COPY ${table} (${columns}) FROM STDIN WITH (FORMAT csv)`;
+    if ("csv" in source) {
+      const copy = client.query(copyFrom(statement));
+      await pipeline(Readable.from([source.csv]), copy);
+      return copy.rowCount;
+    }
+    const { key } = source;
+    // The file first: a COPY started without its data would hold the connection.
     const body = await store.getStream(key);
-    if (body === undefined) throw new CodedError("BATCHER_FILE_MISSING", `batch file ${key} is not in the bucket`, { retriable: false, context: { key } });
-    const copy = client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN WITH (FORMAT csv)`));
+    if (body === undefined) throw batcherError("BATCHER_FILE_MISSING", `batch file ${key} is not in the bucket`, { context: { key } });
+    const copy = client.query(copyFrom(statement));
     try {
       await pipeline(body, createGunzip(), copy);
     } catch (error) {
       if (typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("Z_")) {
-        throw new CodedError("BATCHER_FILE_CORRUPT", `batch file ${key} is not valid gzip`, { retriable: false, cause: error, context: { key } });
+        throw batcherError("BATCHER_FILE_CORRUPT", `batch file ${key} is not valid gzip`, { cause: error, context: { key } });
       }
       throw error;
     }
@@ -143,7 +164,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
       const inserted = new Map<string, number>();
       if (todo.length === 0) {
         await client.query("COMMIT");
-        return { inserted, alreadyLoaded };
+        return { inserted, alreadyLoaded, refused: new Map() };
       }
 
       const applied = await client.query<{ version: number }>(`SELECT version FROM ${s}."_sz_tables" WHERE table_name = $1`, [tableName]);
@@ -161,51 +182,72 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
       let staged = false;
       const stage = async () => {
         if (staged) {
-          await client.query(`TRUNCATE "_sz_stage"`);
-          return;
+          // Rolling back to a savepoint set before it was created (a file whose rows were refused) drops it.
+          const found = await client.query<{ present: boolean }>(`SELECT to_regclass('pg_temp."_sz_stage"') IS NOT NULL AS present`);
+          if (found.rows[0]?.present === true) {
+            await client.query(`TRUNCATE "_sz_stage"`);
+            return;
+          }
         }
         await client.query(`CREATE TEMP TABLE "_sz_stage" (LIKE ${table}) ON COMMIT DROP`);
         await client.query(`ALTER TABLE "_sz_stage" ADD COLUMN "_sz_ord" bigint GENERATED ALWAYS AS IDENTITY`);
         staged = true;
       };
-      const viaStaging = async (key: string): Promise<{ copied: number; inserted: number }> => {
+      const viaStaging = async (source: Source): Promise<{ copied: number; inserted: number }> => {
         await stage();
-        const copied = await copyFile(client, `"_sz_stage"`, columns, key);
+        const copied = await copyInto(client, `"_sz_stage"`, columns, source);
         const result = await client.query(
           `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM "_sz_stage" ORDER BY "_sz_ord"
            ON CONFLICT (${quoteIdent(SYSTEM_COLUMNS.id)}) DO NOTHING`,
         );
         return { copied, inserted: result.rowCount ?? 0 };
       };
-
-      const streakKey = `${schema}.${tableName}`;
-      for (const batch of todo) {
-        let outcome: { copied: number; inserted: number };
+      /** Straight into the table, or through staging when an id repeats. */
+      const directOrStaged = async (source: Source, streakKey: string): Promise<{ copied: number; inserted: number }> => {
         const left = stagingFirst.get(streakKey) ?? 0;
         if (left > 0) {
           stagingFirst.set(streakKey, left - 1);
-          outcome = await viaStaging(batch.key);
-        } else {
-          await client.query("SAVEPOINT sz_direct");
-          try {
-            const copied = await copyFile(client, table, columns, batch.key);
-            await client.query("RELEASE SAVEPOINT sz_direct");
-            outcome = { copied, inserted: copied };
-          } catch (error) {
-            if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-            await client.query("ROLLBACK TO SAVEPOINT sz_direct");
-            stagingFirst.set(streakKey, streak);
-            outcome = await viaStaging(batch.key);
-          }
+          return viaStaging(source);
+        }
+        await client.query("SAVEPOINT sz_direct");
+        try {
+          const copied = await copyInto(client, table, columns, source);
+          await client.query("RELEASE SAVEPOINT sz_direct");
+          return { copied, inserted: copied };
+        } catch (error) {
+          if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+          await client.query("ROLLBACK TO SAVEPOINT sz_direct");
+          stagingFirst.set(streakKey, streak);
+          return viaStaging(source);
+        }
+      };
+
+      const streakKey = `${schema}.${tableName}`;
+      const refused: RefusedRow[] = [];
+      for (const batch of todo) {
+        let outcome: { copied: number; inserted: number };
+        await client.query("SAVEPOINT sz_file");
+        try {
+          outcome = await directOrStaged({ key: batch.key }, streakKey);
+          await client.query("RELEASE SAVEPOINT sz_file");
+        } catch (error) {
+          if (!isRowError(error)) throw error;
+          // Postgres refused rows of this file: load it again without them.
+          await client.query("ROLLBACK TO SAVEPOINT sz_file");
+          const gzip = await store.get(batch.key);
+          if (gzip === undefined) throw batcherError("BATCHER_FILE_MISSING", `batch file ${batch.key} is not in the bucket`, { context: { key: batch.key } });
+          const accepted = await loadAcceptedRows(client, { key: batch.key, gzip }, async (csv) => (await directOrStaged({ csv }, streakKey)).inserted, maxSetAsideRows);
+          refused.push(...accepted.refused);
+          outcome = { copied: accepted.copied + accepted.refused.length, inserted: accepted.inserted };
         }
         if (outcome.copied !== batch.rows) {
-          throw new CodedError("BATCHER_ROW_COUNT_MISMATCH", `${batch.key} holds ${outcome.copied} rows, the ledger says ${batch.rows}`, {
-            retriable: false,
+          throw batcherError("BATCHER_ROW_COUNT_MISMATCH", `${batch.key} holds ${outcome.copied} rows, the ledger says ${batch.rows}`, {
             context: { key: batch.key, copied: outcome.copied, expected: batch.rows },
           });
         }
         inserted.set(batch.key, outcome.inserted);
       }
+      if (refused.length > 0) await request.setAside(refused);
       await client.query(
         `INSERT INTO ${s}."_sz_loads" (batch_key, table_name, version, rows_in_file, rows_inserted)
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[])`,
@@ -218,7 +260,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
         ],
       );
       await client.query("COMMIT");
-      return { inserted, alreadyLoaded };
+      return { inserted, alreadyLoaded, refused: byKey(refused) };
     });
   }
 
@@ -234,6 +276,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
       return rows[0] === undefined ? undefined : { version: rows[0].version, schemaId: rows[0].schema_id };
     },
     load,
+    probe: () => probeWarehouse(pool, store),
     close: () => pool.end(),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { refusedRows } from "./redshift-set-aside.ts";
 import { copySql, literal, loadErrorsSql, mergeSql, redshiftPrepareStatements } from "./redshift-sql.ts";
-import { classifyLoadError } from "./warehouse.ts";
 
 describe("Redshift SQL", () => {
   it("COPYs gzip CSV through a manifest with an explicit column list, NULL as the empty field, and an IAM role", () => {
@@ -59,23 +59,49 @@ describe("Redshift SQL", () => {
     expect(statements[2]).toMatch(/^CREATE TABLE IF NOT EXISTS "acme"\."_sz_tables" /);
   });
 
-  it("reads the load errors of the session's last COPY", () => {
+  it("skips up to MAXERROR bad rows (at most Redshift's 100,000) so the rest of the files load", () => {
+    const base = { schema: "acme", into: "_sz_stage", temporary: true, columns: ["_sz_id"], manifestUrl: "s3://b/m", credentials: { iamRole: "arn:r" } };
+    expect(copySql({ ...base, maxErrors: 1000 }).split("\n").at(-1)).toBe("MAXERROR 1000");
+    expect(copySql({ ...base, maxErrors: 10_000_000 })).toContain("MAXERROR 100000");
+    expect(copySql(base)).not.toContain("MAXERROR");
+  });
+
+  it("reads every load error of the session's last COPY, in file and line order", () => {
     expect(loadErrorsSql(3)).toBe(
-      `SELECT file_name, line_number, column_name, error_code, error_message\nFROM sys_load_error_detail WHERE query_id = pg_last_copy_id()\nORDER BY line_number LIMIT 3`,
+      `SELECT TRIM(file_name) AS file_name, line_number, TRIM(column_name) AS column_name, error_code, TRIM(error_message) AS error_message\nFROM sys_load_error_detail WHERE query_id = pg_last_copy_id()\nORDER BY file_name, line_number LIMIT 3`,
     );
     expect(() => literal("a\u0000")).toThrow();
   });
 });
 
-describe("classifyLoadError", () => {
-  it("says whether a retry can help", () => {
-    expect(classifyLoadError({ code: "22P02", message: "invalid input syntax" })).toMatchObject({ code: "BATCHER_LOAD_DATA_ERROR", retriable: false });
-    expect(classifyLoadError(Object.assign(new Error("Load into table failed. Check 'sys_load_error_detail'"), { code: "XX000" }))).toMatchObject({
-      code: "BATCHER_LOAD_DATA_ERROR",
-      retriable: false,
-    });
-    expect(classifyLoadError({ code: "40001", message: "serializable isolation violation" })).toMatchObject({ retriable: true });
-    expect(classifyLoadError({ code: "57P01", message: "terminating connection" })).toMatchObject({ retriable: true });
-    expect(classifyLoadError(new Error("connect ECONNREFUSED"))).toMatchObject({ code: "BATCHER_LOAD_FAILED", retriable: true });
+describe("refusedRows", () => {
+  const text = Buffer.from('e1,1\ne2,"multi\nline",x\ne3,3\n');
+  const files = [{ key: "loads/acme/t/v1/sql.acme+0+0-2.csv.gz", text }];
+  it("turns the rows of SYS_LOAD_ERROR_DETAIL into the records they name, once each, with Redshift's reason", () => {
+    const url = "s3://bkt/loads/acme/t/v1/sql.acme+0+0-2.csv.gz      ";
+    const { rows, unknown } = refusedRows(
+      [
+        { file_name: url, line_number: "3", column_name: "level     ", error_code: "1207", error_message: "Invalid digit, Value 'x', Pos 0, Type: Long   " },
+        { file_name: url, line_number: 2, column_name: "other", error_code: 1204, error_message: "String length exceeds DDL length" },
+      ],
+      files,
+      "bkt",
+    );
+    expect(unknown).toEqual([]);
+    expect(rows).toEqual([
+      {
+        key: "loads/acme/t/v1/sql.acme+0+0-2.csv.gz",
+        line: 2,
+        code: "BATCHER_INVALID_VALUE",
+        reason: "level: Invalid digit, Value 'x', Pos 0, Type: Long (Redshift load error 1207)",
+        csv: Buffer.from('e2,"multi\nline",x'),
+      },
+    ]);
+  });
+
+  it("reports errors it cannot place, so the load is tried again rather than lose a row", () => {
+    const { rows, unknown } = refusedRows([{ file_name: "s3://other/x.csv.gz", line_number: 1, column_name: null, error_code: 1214, error_message: "Delimiter not found" }], files, "bkt");
+    expect(rows).toEqual([]);
+    expect(unknown).toHaveLength(1);
   });
 });

@@ -60,12 +60,19 @@ export interface CopyOptions {
   readonly manifestUrl: string;
   readonly credentials: CopyCredentials;
   readonly region?: string;
+  /** Bad rows COPY may skip (each listed in SYS_LOAD_ERROR_DETAIL) before it fails; at most 100,000. */
+  readonly maxErrors?: number;
 }
+
+/** Redshift's ceiling for MAXERROR. */
+export const REDSHIFT_MAX_ERRORS = 100_000;
 
 /**
  * COPY of gzip CSV files named by a manifest, with an explicit column list. NULL is the empty
  * unquoted field, as in the files; EMPTYASNULL and BLANKSASNULL are left out on purpose, since
- * they would turn empty and blank strings into NULL.
+ * they would turn empty and blank strings into NULL. With `maxErrors`, COPY skips up to that many
+ * rows it cannot load and lists them in SYS_LOAD_ERROR_DETAIL, where the load finds them to set
+ * them aside; one more and it fails.
  *
  * @example
  * ```ts
@@ -86,6 +93,7 @@ export function copySql(options: CopyOptions): string {
     credentials,
     ...(options.region === undefined ? [] : [`REGION ${literal(options.region)}`]),
     `MANIFEST CSV GZIP NULL AS '' TIMEFORMAT 'auto' DATEFORMAT 'auto' ACCEPTINVCHARS COMPUPDATE OFF STATUPDATE OFF`,
+    ...(options.maxErrors === undefined ? [] : [`MAXERROR ${Math.min(REDSHIFT_MAX_ERRORS, Math.max(0, Math.floor(options.maxErrors)))}`]),
   ].join("\n");
 }
 
@@ -114,15 +122,16 @@ export function mergeSql(options: { schema: string; table: string; columns: read
 }
 
 /**
- * The first load errors of the session's last COPY, for the reason a batch is parked.
+ * The rows the session's last COPY skipped or failed on, one per bad field, in file and line
+ * order: to set them aside, or to give the reason a load failed.
  *
  * @example
  * ```ts
- * loadErrorsSql(); // SELECT … FROM sys_load_error_detail WHERE query_id = pg_last_copy_id() …
+ * loadErrorsSql(100); // SELECT … FROM sys_load_error_detail WHERE query_id = pg_last_copy_id() …
  * ```
  */
-export function loadErrorsSql(limit = 5): string {
-  return `SELECT file_name, line_number, column_name, error_code, error_message
+export function loadErrorsSql(limit: number): string {
+  return `SELECT TRIM(file_name) AS file_name, line_number, TRIM(column_name) AS column_name, error_code, TRIM(error_message) AS error_message
 FROM sys_load_error_detail WHERE query_id = pg_last_copy_id()
-ORDER BY line_number LIMIT ${Math.max(1, Math.floor(limit))}`;
+ORDER BY file_name, line_number LIMIT ${Math.max(1, Math.floor(limit))}`;
 }

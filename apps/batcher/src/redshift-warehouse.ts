@@ -4,14 +4,25 @@
  * libs/schema's runner contract: statements that cannot run in a transaction block (VARCHAR
  * resizes, ADD COLUMN) run alone and are idempotent; each run of transactional statements commits
  * together with the plan's progress in `_sz_tables`, so a crash never repeats a committed run.
+ *
+ * COPY runs with MAXERROR: the rows Redshift cannot load are skipped and listed in
+ * SYS_LOAD_ERROR_DETAIL; the load reads them back from their files and hands them to the loader
+ * to be set aside, in the transaction that loads the rest. More bad rows than allowed fail the
+ * COPY, and the batch is parked (BATCHER_TOO_MANY_BAD_ROWS).
  */
-import { CodedError } from "@schematizer/errors";
+import { promisify } from "node:util";
+import { gunzip as gunzipCallback } from "node:zlib";
 import type { ObjectStore } from "@schematizer/s3";
 import { planRedshift, quoteIdent, type DdlStatement } from "@schematizer/schema";
 import type pg from "pg";
 import { copyManifest } from "./batch-key.ts";
-import { copySql, loadErrorsSql, mergeSql, redshiftPrepareStatements, type CopyCredentials } from "./redshift-sql.ts";
-import { classifyLoadError, withLoadConnection, type LoadRequest, type LoadResult, type SchemaRef, type Warehouse } from "./warehouse.ts";
+import { batcherError } from "./batcher-codes.ts";
+import { classifyLoadError } from "./load-error-classes.ts";
+import { refusedRows, type FileText, type LoadErrorRow } from "./redshift-set-aside.ts";
+import { copySql, loadErrorsSql, mergeSql, redshiftPrepareStatements, REDSHIFT_MAX_ERRORS, type CopyCredentials } from "./redshift-sql.ts";
+import { byKey, probeWarehouse, withLoadConnection, type LoadRequest, type LoadResult, type RefusedRow, type SchemaRef, type Warehouse } from "./warehouse.ts";
+
+const gunzip = promisify(gunzipCallback);
 
 export interface RedshiftWarehouseOptions {
   /** A pool to the cluster (Redshift speaks the Postgres protocol). */
@@ -21,6 +32,8 @@ export interface RedshiftWarehouseOptions {
   readonly credentials: CopyCredentials;
   readonly region?: string;
   readonly schemaPrefix?: string;
+  /** Rows of one load COPY may skip and set aside (its MAXERROR, at most 100,000; default 1000). */
+  readonly maxSetAsideRows?: number;
 }
 
 interface Progress {
@@ -43,6 +56,31 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
   const prefix = options.schemaPrefix ?? "";
   const prepared = new Set<string>();
   const schemaOf = (app: string) => `${prefix}${app}`;
+  const maxErrors = Math.min(REDSHIFT_MAX_ERRORS, options.maxSetAsideRows ?? 1000);
+
+  /** The rows a COPY skipped, read back from their files. */
+  async function skippedRows(client: pg.PoolClient, missing: number, keys: readonly string[]): Promise<RefusedRow[]> {
+    const errors = (await client.query<LoadErrorRow>(loadErrorsSql(missing * 4 + 10))).rows;
+    const named = new Set(errors.map((e) => e.file_name.trim()));
+    const files: FileText[] = [];
+    for (const key of keys) {
+      if (!named.has(`s3://${store.bucket}/${key}`)) continue;
+      const body = await store.get(key);
+      if (body === undefined) throw batcherError("BATCHER_FILE_MISSING", `batch file ${key} is not in the bucket`, { context: { key } });
+      files.push({ key, text: await gunzip(body) });
+    }
+    const { rows, unknown } = refusedRows(errors, files, store.bucket);
+    if (rows.length < missing || unknown.length > 0) {
+      // SYS views can lag the COPY: roll back and try again rather than lose a row.
+      throw batcherError("BATCHER_LOAD_ERRORS_UNREPORTED", `COPY skipped ${missing} rows; sys_load_error_detail names ${rows.length} of them`, {
+        context: { missing, named: rows.length, unknown: unknown.length },
+      });
+    }
+    if (rows.length > missing) {
+      throw batcherError("BATCHER_ROW_COUNT_MISMATCH", `COPY skipped ${missing} rows; sys_load_error_detail names ${rows.length}`, { context: { missing } });
+    }
+    return rows;
+  }
 
   async function prepare(app: string): Promise<void> {
     if (prepared.has(app)) return;
@@ -130,7 +168,7 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
       const inserted = new Map<string, number>();
       if (todo.length === 0) {
         await client.query("COMMIT");
-        return { inserted, alreadyLoaded };
+        return { inserted, alreadyLoaded, refused: new Map() };
       }
       let manifestKey = todo[0]!.manifestKey;
       if (todo.length > 1) {
@@ -149,23 +187,24 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
             manifestUrl: `s3://${store.bucket}/${manifestKey}`,
             credentials: options.credentials,
             ...(options.region === undefined ? {} : { region: options.region }),
+            maxErrors,
           }),
         );
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
-        const details = await client.query(loadErrorsSql()).then((r) => r.rows, () => []);
+        const details = await client.query(loadErrorsSql(5)).then((r) => r.rows, () => []);
         const coded = classifyLoadError(error);
-        throw new CodedError(coded.code, details.length > 0 ? `${coded.message}: ${JSON.stringify(details)}` : coded.message, {
-          retriable: coded.retriable,
+        throw batcherError(coded.code, details.length > 0 ? `${coded.message}: ${JSON.stringify(details)}` : coded.message, {
           cause: error,
           context: { ...coded.context, loadErrors: details },
         });
       }
-      const counted = await client.query<{ n: string }>("SELECT pg_last_copy_count() AS n");
+      const counted = Number((await client.query<{ n: string }>("SELECT pg_last_copy_count() AS n")).rows[0]?.n);
       const expected = todo.reduce((n, b) => n + b.rows, 0);
-      if (Number(counted.rows[0]?.n) !== expected) {
-        throw new CodedError("BATCHER_ROW_COUNT_MISMATCH", `COPY loaded ${counted.rows[0]?.n} rows, the ledger says ${expected}`, { retriable: false });
+      if (counted > expected) {
+        throw batcherError("BATCHER_ROW_COUNT_MISMATCH", `COPY loaded ${counted} rows, the ledger says ${expected}`);
       }
+      const refused = counted < expected ? await skippedRows(client, expected - counted, todo.map((b) => b.key)) : [];
       const merged = await client.query(mergeSql({ schema, table, columns }));
       await client.query(`DROP TABLE "_sz_stage"`);
       const loadId = todo[0]!.key;
@@ -174,10 +213,11 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
         `INSERT INTO ${s}."_sz_loads" (batch_key, table_name, version, rows_in_file, rows_inserted) VALUES ${values}`,
         todo.flatMap((b) => [b.key, table, files.schema.version, b.rows]),
       );
+      if (refused.length > 0) await request.setAside(refused);
       await client.query("COMMIT");
       // Per-file counts are unknown after one COPY of many files: the load's total is on its first.
       todo.forEach((b) => inserted.set(b.key, b.key === loadId ? (merged.rowCount ?? 0) : 0));
-      return { inserted, alreadyLoaded };
+      return { inserted, alreadyLoaded, refused: byKey(refused) };
     });
   }
 
@@ -194,6 +234,7 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
       return row === undefined || row.version === 0 ? undefined : { version: row.version, schemaId: row.schema_id };
     },
     load,
+    probe: () => probeWarehouse(pool, store),
     close: () => pool.end(),
   };
 }

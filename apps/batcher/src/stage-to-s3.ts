@@ -6,20 +6,30 @@
  * run ahead of the ledger, and a crash at any point re-reads rather than loses. Records the ledger
  * already covers (read again after a crash or a rebalance) are skipped. A fetched batch is cut into
  * ranges when a file reaches its row or byte limit; each range is one ledger commit.
+ *
+ * No record may hold its partition for ever, so each step that depends on the records is settled
+ * (libs/errors' `settle`): an outage of S3 or the control database is waited out, however long;
+ * an error of the records' own, or one that repeats while both answer, is theirs. A schema version
+ * that cannot be read then rejects the records naming it (BATCHER_SCHEMA_UNREADABLE); a range that
+ * cannot be written is cut in half until the record at fault is alone, and that record is kept as
+ * rejected (BATCHER_STAGE_FAILED), its bytes under `rejects/`. The one step no record can cause,
+ * reading the partition's ledger end, is retried whatever the error: waiting is all it can do.
  */
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
-import { CodedError, retry } from "@schematizer/errors";
+import { retry, settle, type SettleOptions } from "@schematizer/errors";
 import type { BatchContext, ConsumedMessage, MessageBatch } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
 import type { ObjectStore } from "@schematizer/s3";
 import { confluentFrame } from "@schematizer/schema";
 import { RangeBuffer, type FileBuffer, type FileLimits, type RejectedRecord } from "./batch-buffer.ts";
 import { batchKeys, copyManifest, rejectsKey } from "./batch-key.ts";
+import { batcherError, type BatcherCode } from "./batcher-codes.ts";
 import type { BatcherMetrics } from "./batcher-metrics.ts";
 import type { CrashHook } from "./crash-points.ts";
 import type { Ledger, NewBatch } from "./ledger.ts";
 import { firstUncovered, rangeStart } from "./ledger-rules.ts";
+import { answers } from "./probe.ts";
 import type { SchemaVersions, VersionInfo } from "./schema-versions.ts";
 
 const gzip = promisify(gzipCallback);
@@ -37,6 +47,15 @@ export interface StageToS3Deps {
   readonly crash: CrashHook;
   /** The app a topic belongs to, or undefined for a topic that is not an app's sql topic. */
   readonly appOf: (topic: string) => string | undefined;
+  /** Failures of one step, while S3 and the control database answer, before they are the records' fault (default 5). */
+  readonly maxRepeats?: number;
+  /** Backoff of failed steps (default 200 ms doubling to 30 s). */
+  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+}
+
+/** A schema version that could not be read, and why. */
+interface Unreadable {
+  readonly unreadable: string;
 }
 
 /** What one fetched batch became. */
@@ -48,9 +67,10 @@ export interface StageOutcome {
 }
 
 /**
- * The stage-1 handler: resolves when every record of `batch` is in a committed ledger range.
- * Infrastructure failures (S3, the control database, the registry) are retried with backoff
- * while the consumer is running; the batch is then read again from Kafka if it stops.
+ * The stage-1 handler: resolves when every record of `batch` is in a committed ledger range, as a
+ * row or as a rejected record. Infrastructure failures (S3, the control database, the registry)
+ * are retried with backoff while the consumer is running; the batch is then read again from Kafka
+ * if it stops.
  *
  * @example
  * ```ts
@@ -60,28 +80,37 @@ export interface StageOutcome {
  */
 export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, context: BatchContext) => Promise<StageOutcome> {
   const { ledger, store, metrics, log } = deps;
+  const backoff = deps.backoff ?? { baseMs: 200, maxMs: 30_000 };
 
-  async function schemasOf(messages: readonly ConsumedMessage[]): Promise<Map<number, VersionInfo | undefined>> {
+  /** Whether what stage 1 writes to answers now: the control database and the bucket. */
+  async function dependenciesAnswer(): Promise<boolean> {
+    const [control, bucket] = await Promise.all([ledger.probe().catch(() => false), answers([store.head("_sz_probe")])]);
+    return control && bucket;
+  }
+
+  async function schemasOf(messages: readonly ConsumedMessage[], settling: SettleOptions): Promise<Map<number, VersionInfo | Unreadable | undefined>> {
     const ids = new Set<number>();
     for (const m of messages) {
       const frame = m.value === null ? undefined : confluentFrame(m.value);
       if (frame !== undefined) ids.add(frame.schemaId);
     }
-    const found = new Map<number, VersionInfo | undefined>();
+    const found = new Map<number, VersionInfo | Unreadable | undefined>();
     await Promise.all(
       [...ids].map(async (id) => {
-        found.set(id, await deps.versions.versionById(id));
+        const read = await settle(() => deps.versions.versionById(id), settling);
+        found.set(id, read.ok ? read.value : { unreadable: read.error instanceof Error ? read.error.message : String(read.error) });
       }),
     );
     return found;
   }
 
   /** The record's schema version, or why it has none. */
-  function frame(app: string, message: ConsumedMessage, versions: Map<number, VersionInfo | undefined>): { version: VersionInfo; schemaId: number; payload: Uint8Array } | RejectedRecord {
+  function frame(app: string, message: ConsumedMessage, versions: Map<number, VersionInfo | Unreadable | undefined>): { version: VersionInfo; schemaId: number; payload: Uint8Array } | RejectedRecord {
     const framed = message.value === null ? undefined : confluentFrame(message.value);
     if (framed === undefined) return rejectedRecord(message, "BATCHER_NOT_CONFLUENT", "value is not in the Confluent wire format (magic byte 0, schema id)");
     const version = versions.get(framed.schemaId);
     if (version === undefined) return rejectedRecord(message, "BATCHER_UNKNOWN_SCHEMA", `schema id ${framed.schemaId} is not in the registry`);
+    if ("unreadable" in version) return rejectedRecord(message, "BATCHER_SCHEMA_UNREADABLE", `schema id ${framed.schemaId} could not be read: ${version.unreadable}`);
     if (version.app !== app) return rejectedRecord(message, "BATCHER_WRONG_APP", `schema id ${framed.schemaId} belongs to app ${version.app}, not ${app}`);
     return { version, schemaId: framed.schemaId, payload: framed.payload };
   }
@@ -196,14 +225,36 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
     const outcome = { skipped: 0, ranges: 0, rows: 0, fenced: 0 };
     if (app === undefined || batch.messages.length === 0) return outcome;
     log.debug({ topic: batch.topic, partition: batch.partition, first: batch.messages[0]?.offset, records: batch.messages.length }, "fetched");
-    const retrying = { attempts: 1_000_000, baseDelayMs: 200, maxDelayMs: 30_000, onRetry: (error: unknown, attempt: number) => {
-      log.warn({ err: error, topic: batch.topic, partition: batch.partition, attempt }, "stage to S3 failed; retrying");
-      if (!context.isRunning()) throw new CodedError("BATCHER_STOPPING", "consumer stopping; the batch will be read again", { retriable: false, cause: error });
-    } };
-    const versions = await retry(() => schemasOf(batch.messages), retrying);
+    const stopIfStopping = (error: unknown) => {
+      if (!context.isRunning()) throw batcherError("BATCHER_STOPPING", "consumer stopping; the batch will be read again", { cause: error });
+    };
+    const settling: SettleOptions = {
+      probe: dependenciesAnswer,
+      maxRepeats: deps.maxRepeats ?? 5,
+      baseDelayMs: backoff.baseMs,
+      maxDelayMs: backoff.maxMs,
+      onRetry: (error, attempt, _delayMs, dependencyUp) => {
+        log.warn({ err: error, topic: batch.topic, partition: batch.partition, attempt, dependencyUp }, "stage to S3 failed; retrying");
+        stopIfStopping(error);
+      },
+    };
+    // No record can make reading the ledger end fail: whatever the error, waiting is all there is to do.
+    const waiting = {
+      attempts: Number.POSITIVE_INFINITY,
+      baseDelayMs: backoff.baseMs,
+      maxDelayMs: backoff.maxMs,
+      retryIf: () => true,
+      onRetry: (error: unknown, attempt: number) => {
+        log.warn({ err: error, topic: batch.topic, partition: batch.partition, attempt }, "reading the ledger end failed; retrying");
+        stopIfStopping(error);
+      },
+    };
+    const versions = await schemasOf(batch.messages, settling);
 
     let messages = batch.messages;
-    let end = await retry(() => ledger.partitionEnd(batch.topic, batch.partition), retrying);
+    let end = await retry(() => ledger.partitionEnd(batch.topic, batch.partition), waiting);
+    /** Most records in the next range: halved while a range cannot be written, to find the record at fault. */
+    let cap = Number.POSITIVE_INFINITY;
     for (;;) {
       const from = firstUncovered(messages, end);
       outcome.skipped += from;
@@ -211,9 +262,10 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
       messages = messages.slice(from);
       if (messages.length === 0) break;
       const { first, unseen } = rangeStart(end, BigInt((messages[0] as ConsumedMessage).offset));
-      const range = new RangeBuffer(batch.topic, batch.partition, first);
+      let range = new RangeBuffer(batch.topic, batch.partition, first);
       let taken = 0;
       for (const message of messages) {
+        if (taken >= cap) break;
         // Let the loader's COPY streams run between slices of this synchronous work.
         if (taken > 0 && taken % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const framed = frame(app, message, versions);
@@ -222,16 +274,32 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
         taken++;
         if (range.full()) break;
       }
-      const committed = await retry(() => flush(app, range, unseen), retrying);
+      let flushed = await settle(() => flush(app, range, unseen), settling);
+      if (!flushed.ok && taken > 1) {
+        cap = Math.ceil(taken / 2);
+        log.warn({ err: flushed.error, topic: batch.topic, partition: batch.partition, first: first.toString(), records: taken, next: cap }, "range cannot be written; cutting it smaller to find the record at fault");
+        continue;
+      }
+      if (!flushed.ok) {
+        // One record that cannot be written even alone: keep it, with its bytes, as rejected.
+        const error = flushed.error;
+        range = new RangeBuffer(batch.topic, batch.partition, first);
+        range.reject(rejectedRecord(messages[0] as ConsumedMessage, "BATCHER_STAGE_FAILED", `its range could not be written: ${error instanceof Error ? error.message : String(error)}`));
+        log.error({ err: error, topic: batch.topic, partition: batch.partition, offset: (messages[0] as ConsumedMessage).offset }, "record cannot be written even alone; kept as rejected");
+        flushed = await settle(() => flush(app, range, unseen), settling);
+        // Not even its rejection can be written: nothing is left to try here; the batch is read again.
+        if (!flushed.ok) throw flushed.error;
+      }
       await context.heartbeat();
-      if (committed) {
+      if (flushed.value) {
         outcome.ranges++;
         outcome.rows += range.records;
         end = BigInt(range.last as string);
-        messages = messages.slice(taken);
+        messages = messages.slice(range.records);
+        cap *= 2;
       } else {
         outcome.fenced++;
-        end = await retry(() => ledger.partitionEnd(batch.topic, batch.partition), retrying);
+        end = await retry(() => ledger.partitionEnd(batch.topic, batch.partition), waiting);
       }
     }
     const last = batch.messages.at(-1) as ConsumedMessage;
@@ -245,6 +313,6 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
 }
 
 /** A record kept aside with why it could not be placed (its bytes as they were). */
-function rejectedRecord(message: ConsumedMessage, code: string, reason: string): RejectedRecord {
+function rejectedRecord(message: ConsumedMessage, code: BatcherCode, reason: string): RejectedRecord {
   return { offset: message.offset, key: message.key?.toString("utf8") ?? null, value: message.value?.toString("base64") ?? null, code, reason };
 }

@@ -4,9 +4,12 @@
  * transaction as the rows: a batch key found there is never loaded again, whatever the control
  * database says.
  */
-import { CodedError } from "@schematizer/errors";
+import type { ObjectStore } from "@schematizer/s3";
 import type { Dialect, TableSchema } from "@schematizer/schema";
 import type pg from "pg";
+import type { BatcherCode } from "./batcher-codes.ts";
+import { classifyLoadError } from "./load-error-classes.ts";
+import { answers } from "./probe.ts";
 
 /** A schema version with its registry id. */
 export interface SchemaRef {
@@ -23,6 +26,18 @@ export interface LoadFile {
   readonly gzipBytes: number;
 }
 
+/** A row of a file the warehouse refused; the rest of its file loads without it. */
+export interface RefusedRow {
+  /** The file's batch key. */
+  readonly key: string;
+  /** Its record number in the file (1-based). */
+  readonly line: number;
+  readonly code: BatcherCode;
+  readonly reason: string;
+  /** Its CSV, without the final newline. */
+  readonly csv: Buffer;
+}
+
 export interface LoadRequest {
   readonly app: string;
   /** The table's version after the load: the newer of the table's and the files'. */
@@ -32,6 +47,11 @@ export interface LoadRequest {
   /** The version the table has now, if it exists. */
   readonly current: SchemaRef | undefined;
   readonly batches: readonly LoadFile[];
+  /**
+   * Keeps the rows the warehouse refused, before the load commits (so none is lost, whatever
+   * crashes when); it may be called again with the same rows after a crash.
+   */
+  readonly setAside: (rows: readonly RefusedRow[]) => Promise<void>;
 }
 
 export interface LoadResult {
@@ -39,6 +59,8 @@ export interface LoadResult {
   readonly inserted: ReadonlyMap<string, number>;
   /** Keys `_sz_loads` already held: loaded by an earlier attempt whose ledger update was lost. */
   readonly alreadyLoaded: readonly string[];
+  /** Rows refused and set aside, per batch key (keys with none are absent). */
+  readonly refused: ReadonlyMap<string, readonly RefusedRow[]>;
 }
 
 export interface Warehouse {
@@ -49,41 +71,46 @@ export interface Warehouse {
   appliedVersion(app: string, table: string): Promise<{ version: number; schemaId: number } | undefined>;
   /** Brings the table to `target` if needed and loads the files, exactly once. */
   load(request: LoadRequest): Promise<LoadResult>;
+  /** Whether the warehouse and the bucket answer now (see probeWarehouse). */
+  probe(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** SQLSTATE classes after which the same statement can succeed later. */
-const TRANSIENT_CLASSES = new Set(["08", "40", "53", "55", "57", "58"]);
-/** SQLSTATE classes of errors in the data or the statement: trying again cannot help. */
-const DATA_CLASSES = new Set(["22", "23", "42", "XX"]);
-
 /**
- * Turns a warehouse failure into a coded error that says whether a retry can help: connection
- * loss, serialization failures, lock timeouts and shutdowns are retriable; data exceptions,
- * constraint violations, bad statements and Redshift load errors (XX000) are not.
+ * Refused rows grouped by their file's batch key, as LoadResult holds them.
  *
  * @example
  * ```ts
- * classifyLoadError({ code: "22P02", message: "invalid input syntax for type bigint" });
- * // CodedError BATCHER_LOAD_DATA_ERROR, retriable: false
+ * byKey([{ key: "a", line: 2, … }, { key: "a", line: 5, … }]).get("a")?.length; // 2
  * ```
  */
-export function classifyLoadError(error: unknown): CodedError {
-  if (error instanceof CodedError) return error;
-  const code = (error as { code?: unknown })?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
-    const cls = code.slice(0, 2);
-    if (TRANSIENT_CLASSES.has(cls)) return new CodedError("BATCHER_WAREHOUSE_UNAVAILABLE", message, { retriable: true, cause: error, context: { sqlstate: code } });
-    if (DATA_CLASSES.has(cls)) return new CodedError("BATCHER_LOAD_DATA_ERROR", message, { retriable: false, cause: error, context: { sqlstate: code } });
+export function byKey(rows: readonly RefusedRow[]): Map<string, RefusedRow[]> {
+  const grouped = new Map<string, RefusedRow[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.key);
+    if (list === undefined) grouped.set(row.key, [row]);
+    else list.push(row);
   }
-  // Sockets, DNS, S3 hiccups: assume they pass.
-  return new CodedError("BATCHER_LOAD_FAILED", message, { retriable: true, cause: error });
+  return grouped;
+}
+
+/**
+ * Whether a warehouse and the bucket its loads read answer now: `select 1`, and a HEAD in the
+ * bucket (a missing key is an answer). Failures while they do not answer are an outage, counted
+ * against no batch. Neither may take longer than `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * if (!(await probeWarehouse(pool, store))) log.warn("warehouse or bucket down: waiting");
+ * ```
+ */
+export function probeWarehouse(pool: pg.Pool, store: ObjectStore, timeoutMs = 5_000): Promise<boolean> {
+  return answers([pool.query("SELECT 1"), store.head("_sz_probe")], timeoutMs);
 }
 
 /**
  * Runs one load on a connection of its own. On failure it rolls back whatever transaction is
- * open, throws the failure classified (see {@link classifyLoadError}), and drops the connection
+ * open, throws the failure classified (see classifyLoadError), and drops the connection
  * rather than return it to the pool: one that failed mid-COPY is not reused.
  *
  * @example

@@ -1,11 +1,24 @@
+import type { Consumer } from "@schematizer/kafka";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** What the batcher measures; one set per instance. */
-export function batcherMetrics(registry: Registry) {
+export function batcherMetrics(registry: Registry, consumers: () => readonly Consumer[] = () => []) {
   const registers = [registry];
   return {
+    partitionsConsumed: new Gauge({
+      name: "batcher_partitions_consumed",
+      help: "Partitions of each sql topic this replica's group members are assigned now",
+      labelNames: ["topic"] as const,
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const consumer of consumers()) for (const [topic, partitions] of consumer.assignments()) counts.set(topic, (counts.get(topic) ?? 0) + partitions.length);
+        for (const [topic, n] of counts) this.set({ topic }, n);
+      },
+    }),
     recordsSkipped: new Counter({
       name: "batcher_records_skipped_total",
       help: "Records read again whose offsets the ledger already covers (after a restart or rebalance)",

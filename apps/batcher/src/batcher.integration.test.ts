@@ -1,3 +1,4 @@
+import { createMetricsRegistry } from "@schematizer/observability";
 import { quoteIdent } from "@schematizer/postgres";
 import { test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
@@ -31,9 +32,12 @@ describe("batcher against the real broker, Postgres and S3", () => {
         { id: "e2", evname: "pass_mission", body: { level: -3, score: -0.25, mission_name: "x", is_premium: true } },
         { id: "l1", evname: "login", body: { device: "web" } },
       ]);
-      await h.batcher();
+      const metrics = createMetricsRegistry("batcher", { processMetrics: false });
+      await h.batcher({ metrics });
       await h.waitForRows(MISSION, 2);
       await h.waitForRows(LOGIN, 1);
+      // Its two group members share the topic's one partition: one is assigned it.
+      expect(await metrics.metrics()).toContain(`batcher_partitions_consumed{topic="${h.sqlTopic}",service="batcher"} 1\n`);
 
       const types = await h.warehouse.query<{ column_name: string; data_type: string }>(
         `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,

@@ -70,7 +70,7 @@ export interface Batcher {
  * ```
  */
 export function createBatcher(deps: BatcherDeps): Batcher {
-  const metrics = batcherMetrics(deps.metrics);
+  const metrics = batcherMetrics(deps.metrics, () => consumers);
   const crash = deps.crash ?? noCrash;
   const versions = cachedVersions(deps.versions);
   const sql = topicPattern("sql", deps.topicPrefix);
@@ -139,10 +139,11 @@ export function createBatcher(deps: BatcherDeps): Batcher {
               refreshMs: deps.topicRefreshMs ?? 5_000,
               sessionTimeoutMs: deps.sessionTimeoutMs ?? 10_000,
               maxBytesPerPartition: deps.fetchMaxBytes ?? 4 * 1024 * 1024,
-              onTopicsChanged: (next) => {
+              onTopicsChanged: (next, partitions) => {
                 topics = next;
-                if (i === 0) deps.log.info({ topics: next }, "consuming sql topics");
+                if (i === 0) deps.log.info({ topics: next, partitions: Object.fromEntries(partitions) }, "consuming sql topics");
               },
+              onRefreshFailed: (error) => deps.log.warn({ err: error }, "looking for new sql topics and partitions failed; trying again at the next refresh"),
             });
             await consumer.run(async (batch, context) => {
               await stage(batch, context);

@@ -1,6 +1,6 @@
 import { CodedError } from "@schematizer/errors";
 import { HEADERS, type ConsumedMessage } from "@schematizer/kafka";
-import { avroDecode, confluentFrame, emptySchema, mergeSchema, tableName, unmappedOf, type ObservedRow, type TableSchema } from "@schematizer/schema";
+import { avroDecode, confluentFrame, emptySchema, mergeSchema, tableName, unmappedOf, type Dialect, type ObservedRow, type TableSchema } from "@schematizer/schema";
 import { describe, expect, it } from "vitest";
 import { schematizeBatch as schematize, type SchemaSource, type SchematizeOptions, type VersionRef } from "./schematize-batch.ts";
 
@@ -9,28 +9,29 @@ const answering: SchematizeOptions = { settle: { probe: async () => true, maxRep
 const schematizeBatch = (app: string, messages: ConsumedMessage[], source: SchemaSource, options = answering) => schematize(app, messages, source, options);
 
 /** The registry's contract in memory: versions per table, merged with the real merge. */
-function memorySource(options: { maxTables?: number; failWith?: (observed: ObservedRow) => Error | undefined } = {}) {
+function memorySource(options: { maxTables?: number; failWith?: (observed: ObservedRow) => Error | undefined; dialect?: Dialect } = {}) {
+  const dialect = options.dialect ?? "postgres";
   const versions = new Map<string, VersionRef[]>();
   let nextId = 1;
   let evolves = 0;
   const source: SchemaSource = {
     async app(name) {
       if (name !== "acme") throw new CodedError("REGISTRY_UNKNOWN_APP", `no app ${name}`);
-      return { settings: { dialect: "postgres", maxColumns: 1000 } };
+      return { settings: { dialect, maxColumns: 1000 } };
     },
     async current(_app, entype, evname) {
-      return versions.get(tableName(entype, evname, "postgres"))?.at(-1);
+      return versions.get(tableName(entype, evname, dialect))?.at(-1);
     },
     async evolve(_app, entype, evname, observed) {
       evolves++;
       const failure = options.failWith?.(observed);
       if (failure) throw failure;
-      const table = tableName(entype, evname, "postgres");
+      const table = tableName(entype, evname, dialect);
       if (!versions.has(table) && versions.size >= (options.maxTables ?? 100)) {
         throw new CodedError("REGISTRY_TABLE_LIMIT", "the app already has as many tables as allowed");
       }
       const history = versions.get(table) ?? [];
-      const current = history.at(-1)?.schema ?? emptySchema(table, "postgres");
+      const current = history.at(-1)?.schema ?? emptySchema(table, dialect);
       const merged = mergeSchema(current, observed);
       if (!merged.changed && history.length > 0) return { version: history.at(-1)!, created: false };
       const version = { id: nextId++, schema: { ...merged.schema, version: history.length + 1 } };
@@ -197,6 +198,14 @@ describe("schematizeBatch", () => {
     const out = await schematize("acme", [raw(ev("doc", { text: "x".repeat(5_000) })), raw(ev("doc", { text: "short" }))], source, { ...answering, maxRowBytes: 2_000 });
     expect(out.rows).toHaveLength(1);
     expect(out.rejected.map((r) => r.rejection.code)).toEqual(["SQLIZER_ROW_TOO_LARGE"]);
+  });
+
+  it("dead-letters an event whose row its warehouse cannot hold even with values in _sz_unmapped, with the core's code", async () => {
+    const { source } = memorySource({ dialect: "redshift" });
+    // Redshift's _sz_unmapped is a VARCHAR(65535): a 70,000-byte string has no place at all.
+    const out = await schematizeBatch("acme", [raw(ev("doc", { text: "x".repeat(70_000) })), raw(ev("doc", { text: "fits" }))], source);
+    expect(out.rows).toHaveLength(1);
+    expect(out.rejected.map((r) => [r.rejection.code, r.rejection.path])).toEqual([["EVENT_ROW_TOO_LARGE", "$.body"]]);
   });
 
   it("gives the batch back, deciding nothing, when stopped during an outage", async () => {

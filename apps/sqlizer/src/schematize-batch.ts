@@ -168,6 +168,12 @@ async function placeGroup(place: Placement, group: Placeable[]): Promise<Schemat
   }
   for (let i = 0; i < group.length; i++) {
     const result = results[i]!;
+    if (result.refusal !== undefined) {
+      // The row cannot fit its warehouse even with values moved to _sz_unmapped.
+      const { code, message, path } = result.refusal;
+      done.rejected.push({ message: group[i]!.message, rejection: { kind: "reject", code, message, path } });
+      continue;
+    }
     const value = confluentEncode(version.id, version.schema, result.row);
     if (value.length > place.maxRowBytes) {
       done.rejected.push({

@@ -7,14 +7,28 @@
  * a value of a wider type, text over the size limit or not storable, the loser of a name
  * collision — goes to `_sz_unmapped` with its path and a reason: nothing is dropped. The caller
  * learns whether merging the body into the schema would give those values a place.
+ *
+ * Every row also fits its warehouse (see row-limits.ts): on Postgres, a row whose in-line
+ * estimate exceeds the page moves values to `_sz_unmapped` ("row_too_wide"), those of the columns
+ * added last first, until it fits; a row that cannot be stored at all (Redshift's `_sz_unmapped`
+ * beyond its VARCHAR, a row beyond COPY's input row) comes back with a `refusal`, for the caller
+ * to dead-letter its event.
  */
 import type { Event } from "./envelope.ts";
+import { schemaError, type SchemaError } from "./errors.ts";
 import { parseJson, stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { cachedColumnName } from "./naming.ts";
 import { comparePaths, DECIMAL_DIGITS } from "./observe.ts";
-import { SYSTEM_COLUMNS, SYSTEM_COLUMN_COUNT, type TableSchema } from "./schema.ts";
-import { isStorableText, utf8LongerThan } from "./text.ts";
+import {
+  cellInlineBytes,
+  MAX_CELL_BYTES,
+  ROW_LIMITS,
+  SYSTEM_CELLS_BYTES,
+  TUPLE_HEADER_BYTES,
+} from "./row-limits.ts";
+import { SYSTEM_COLUMNS, SYSTEM_COLUMN_COUNT, SYSTEM_ID_BYTES, type TableSchema } from "./schema.ts";
+import { isStorableText, utf8Length, utf8LongerThan } from "./text.ts";
 import { dateToMicros, parseDate, parseTimestamp, type EpochMicros } from "./time.ts";
 import {
   REDSHIFT_VARCHAR_MAX,
@@ -57,7 +71,8 @@ export type UnmappedReason =
   | "type_mismatch"
   | "too_long"
   | "invalid_text"
-  | "name_collision";
+  | "name_collision"
+  | "row_too_wide";
 
 /** One entry of `_sz_unmapped`. */
 export interface UnmappedValue {
@@ -76,6 +91,12 @@ export interface CoerceResult {
   readonly needsMerge: boolean;
   /** How many body values went to `_sz_unmapped`. */
   readonly unmapped: number;
+  /**
+   * Present when the row cannot be stored in its warehouse even with values in `_sz_unmapped`
+   * (code EVENT_ROW_TOO_LARGE): the event is a dead letter, with this error as its reason. Decide
+   * on the result of the last coerce, after any merge: a merge can give values a column.
+   */
+  readonly refusal?: SchemaError;
 }
 
 /**
@@ -83,11 +104,12 @@ export interface CoerceResult {
  *
  * @example
  * ```ts
- * const { row, needsMerge } = coerce(schema, event, { id: "e1", receivedAt: 1420072292000000 });
- * if (needsMerge) {
+ * let result = coerce(schema, event, { id: "e1", receivedAt: 1420072292000000 });
+ * if (result.needsMerge) {
  *   const next = mergeSchema(schema, observe(event.body));
  *   // …store next.schema in the registry, then coerce against it
  * }
+ * if (result.refusal !== undefined) deadLetter(event, result.refusal.code, result.refusal.message);
  * ```
  */
 export function coerce(
@@ -142,6 +164,8 @@ function compile(schema: TableSchema): Compiled {
 }
 
 const DECIMAL_MAX = 10n ** BigInt(DECIMAL_DIGITS);
+/** Room for body cells in a Postgres row, whatever the table's width and system cells. */
+const BODY_INLINE_BYTES = ROW_LIMITS.postgres.maxInlineBytes - TUPLE_HEADER_BYTES - SYSTEM_CELLS_BYTES;
 /** A JSON text that may hold an escape jsonb refuses (NUL, lone surrogate); confirmed by a walk. */
 const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/i;
 
@@ -155,6 +179,9 @@ class Compiled {
   private readonly ncols: number;
   private readonly version: number;
   private readonly unmappedAt: number;
+  /** Body cells a row may have with no need to measure it: any fewer fit in line whatever they hold. */
+  private readonly surelyFits: number;
+  private readonly maxRowTextBytes: number;
 
   // Per-event state; a Compiled is used by one coerce call at a time.
   private values: CellValue[] = [];
@@ -162,6 +189,10 @@ class Compiled {
   private claims: Map<number, Claim> | undefined;
   private needsMerge = false;
   private atCap = false;
+  /** Body cells given a value. */
+  private filled = 0;
+  /** UTF-16 units of the text cells: a cheap bound on the row's text. */
+  private textUnits = 0;
   private readonly path: string[] = [];
 
   constructor(private readonly schema: TableSchema) {
@@ -177,6 +208,11 @@ class Compiled {
       if (columns[i]?.name !== order[i]) throw new Error(`schema ${schema.table} v${schema.version}: system columns out of place`);
     }
     this.unmappedAt = order.indexOf(SYSTEM_COLUMNS.unmapped);
+    const limits = ROW_LIMITS[schema.dialect];
+    this.surelyFits = Math.floor(
+      (Math.min(limits.maxInlineBytes, Number.MAX_SAFE_INTEGER) - TUPLE_HEADER_BYTES - SYSTEM_CELLS_BYTES) / MAX_CELL_BYTES,
+    );
+    this.maxRowTextBytes = limits.maxRowTextBytes;
     columns.forEach((column, col) => {
       this.types[col] = typeCode(column.type);
       this.maxBytes[col] = column.maxBytes ?? 0;
@@ -206,9 +242,12 @@ class Compiled {
     // Version 0 is a table that does not exist yet: even an empty body must create it.
     this.needsMerge = this.version === 0;
     this.atCap = this.ncols >= maxColumns;
+    this.filled = 0;
+    this.textUnits = 0;
     this.path.length = 0;
 
     this.walk(event.body, this.root);
+    if (this.filled > this.surelyFits) this.fitInline(event);
 
     values[0] = meta.id;
     values[1] = event.ts;
@@ -217,16 +256,55 @@ class Compiled {
     values[4] = this.version;
     // Assigned by the walk; the cast undoes the narrowing from the reset above.
     const unmapped = this.unmapped as UnmappedValue[] | undefined;
+    let refusal: SchemaError | undefined;
     if (unmapped !== undefined) {
       // Path order, so the column does not depend on the order of keys in the body.
       if (unmapped.length > 1) unmapped.sort((a, b) => comparePaths(a.path, b.path));
-      values[this.unmappedAt] = stringifyJson(unmapped as unknown as JsonValue);
+      const text = stringifyJson(unmapped as unknown as JsonValue);
+      values[this.unmappedAt] = text;
+      this.textUnits += text.length;
+      const max = this.maxBytes[this.unmappedAt] as number;
+      if (max > 0 && utf8LongerThan(text, max)) {
+        refusal = tooLarge(`the values that fit no column take ${utf8Length(text)} bytes in ${SYSTEM_COLUMNS.unmapped}, which holds ${max}`);
+      }
+    }
+    // A text cell is at most 3 bytes per unit, any other cell at most 40, the two ids 256 each.
+    if (refusal === undefined && this.textUnits * 3 + this.ncols * 40 + 2 * SYSTEM_ID_BYTES > this.maxRowTextBytes) {
+      const bytes = rowTextBytes(values);
+      if (bytes > this.maxRowTextBytes) {
+        refusal = tooLarge(`the row is ${bytes} bytes of text; a load reads rows of at most ${this.maxRowTextBytes}`);
+      }
     }
     return {
       row: { version: this.version, values },
       needsMerge: this.needsMerge,
       unmapped: unmapped === undefined ? 0 : unmapped.length,
+      refusal,
     };
+  }
+
+  /**
+   * Moves cells to `_sz_unmapped`, those of the columns added last first, until the row's in-line
+   * estimate fits a Postgres page. Deterministic: it depends on the schema and the cells only.
+   */
+  private fitInline(event: Event): void {
+    const values = this.values;
+    const types = this.types;
+    let bytes = 0;
+    for (let col = SYSTEM_COLUMN_COUNT; col < this.ncols; col++) {
+      const cell = values[col];
+      if (cell !== null && cell !== undefined) bytes += cellInlineBytes(types[col] as number, cell);
+    }
+    for (let col = this.ncols - 1; col >= SYSTEM_COLUMN_COUNT && bytes > BODY_INLINE_BYTES; col--) {
+      const cell = values[col];
+      if (cell === null || cell === undefined) continue;
+      bytes -= cellInlineBytes(types[col] as number, cell);
+      values[col] = null;
+      const held = this.claims?.get(col);
+      const path = held?.path ?? (this.schema.columns[col]?.sources[0] as readonly string[]);
+      const value = held?.value ?? valueAt(event.body, path);
+      (this.unmapped ??= []).push({ path: [...path], reason: "row_too_wide", value });
+    }
   }
 
   private walk(obj: JsonObject, node: PathNode | undefined): void {
@@ -249,7 +327,10 @@ class Compiled {
       const cell = this.convert(value, col, key);
       if (cell === undefined) continue;
       if (this.shared[col] === 1) this.claim(col, child.rank, key, value, cell);
-      else this.values[col] = cell;
+      else {
+        this.values[col] = cell;
+        this.filled++;
+      }
     }
   }
 
@@ -308,6 +389,7 @@ class Compiled {
 
   private text(text: string, col: number, key: string, value: JsonValue): string | undefined {
     const max = this.maxBytes[col] as number;
+    this.textUnits += text.length;
     if (max === 0 || !utf8LongerThan(text, max)) return text;
     // Below Redshift's maximum, the next version's column is simply wider.
     return this.reject(key, value, "too_long", max < REDSHIFT_VARCHAR_MAX);
@@ -335,6 +417,7 @@ class Compiled {
     const path = [...this.path, key];
     if (held === undefined || rank < held.rank) {
       if (held !== undefined) (this.unmapped ??= []).push({ path: held.path, reason: "name_collision", value: held.value });
+      else this.filled++;
       claims.set(col, { rank, path, value });
       this.values[col] = cell;
     } else {
@@ -342,6 +425,24 @@ class Compiled {
     }
   }
 
+}
+
+function tooLarge(message: string): SchemaError {
+  return schemaError("EVENT_ROW_TOO_LARGE", "$.body", message);
+}
+
+/** The value at a body path (the source of a column that holds a cell, so it is there). */
+function valueAt(body: JsonObject, path: readonly string[]): JsonValue {
+  let value: JsonValue = body;
+  for (const key of path) value = (value as JsonObject)[key] as JsonValue;
+  return value;
+}
+
+/** Bytes of a row as text: UTF-8 of its text cells, and at most 40 for any other cell. */
+function rowTextBytes(values: readonly CellValue[]): number {
+  let bytes = 0;
+  for (const cell of values) bytes += typeof cell === "string" ? utf8Length(cell) : 40;
+  return bytes;
 }
 
 function storableJson(value: JsonValue): boolean {

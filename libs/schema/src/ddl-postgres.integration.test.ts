@@ -2,40 +2,21 @@ import { test } from "@schematizer/testing";
 import type { Pool, PoolClient } from "pg";
 import { describe, expect } from "vitest";
 import { coerce } from "./coerce.ts";
-import type { DdlStatement } from "./ddl.ts";
 import { planPostgres } from "./ddl-postgres.ts";
 import type { JsonObject } from "./json.ts";
 import { mergeSchema } from "./merge.ts";
 import { joinObserved, observe } from "./observe.ts";
 import { emptySchema, type TableSchema } from "./schema.ts";
+import { insertRow, runPlan } from "./test-postgres.ts";
 import { parseTimestamp } from "./time.ts";
-import { cellText } from "./warehouse-text.ts";
 
 const TABLE = "_e_user__pass_mission";
 
-/** Runs a plan the way a loader does: consecutive transactional statements in one transaction. */
-async function run(pool: Pool, plan: readonly DdlStatement[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    for (const statement of plan) {
-      expect(statement.transactional).toBe(true);
-      await client.query(statement.sql);
-    }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+const run = runPlan;
 
 async function insert(pool: Pool, schema: TableSchema, id: string, body: JsonObject): Promise<void> {
   const { row } = coerce(schema, { id, ts: 1_420_072_292_000_000, entype: "user", evname: "pass_mission", body }, { id, receivedAt: 1_420_072_293_000_000 });
-  const names = schema.columns.map((c) => `"${c.name}"`).join(", ");
-  const params = schema.columns.map((_, i) => `$${i + 1}`).join(", ");
-  await pool.query(`INSERT INTO "${TABLE}" (${names}) VALUES (${params})`, schema.columns.map((c, i) => cellText(c, row.values[i] ?? null)));
+  await insertRow(pool, schema, row);
 }
 
 /** Every cell as text, read in UTC so instants print the same on every machine. */

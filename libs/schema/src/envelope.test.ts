@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkEvent, parseEvent, validateEnvelope } from "./envelope.ts";
+import { checkEvent, MAX_EVENT_NAME_BYTES, parseEvent, validateEnvelope } from "./envelope.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
+import { isPlainName, utf8LongerThan } from "./text.ts";
 
 const valid = { id: "e1", ts: "2015-01-01T00:31:32Z", entype: "user", evname: "pass_mission", enid: "u1", body: { level: 7 } };
 
@@ -104,5 +106,74 @@ describe("parseEvent", () => {
     });
     const deep = `{"ts":0,"entype":"a","evname":"b","body":{"a":${"[".repeat(50_000)}${"]".repeat(50_000)}}}`;
     expect(parseEvent(deep)).toMatchObject({ ok: false, errors: [{ code: "EVENT_TOO_DEEP" }] });
+  });
+});
+
+describe("event names", () => {
+  const lookalikes = ["user\u0000", "\u0000", "us\u0007er", "user\u200b", "\ufeffuser", "us\u202eer", "user\u2066", "\ud800user", "user\udfff", "user ", " user", "user\t", "\u00a0user"];
+
+  it("refuses NUL, control and invisible characters, lone surrogates and surrounding whitespace, with the field's path", () => {
+    for (const name of lookalikes) {
+      for (const field of ["entype", "evname"] as const) {
+        const event = { ...valid, [field]: name };
+        const expected = { ok: false, errors: [{ code: "ENVELOPE_FIELD_FORMAT", path: `$.${field}`, message: expect.stringMatching(new RegExp(`^${field} (has U\\+[0-9A-F]{4}|starts with|ends with)`)) as unknown }] };
+        expect(validateEnvelope(event), JSON.stringify(name)).toMatchObject(expected);
+        // From text too: JSON escapes reach the same check.
+        expect(parseEvent(JSON.stringify(event)), JSON.stringify(name)).toMatchObject(expected);
+      }
+    }
+    expect(validateEnvelope({ ...valid, entype: "user\u200b" })).toEqual({
+      ok: false,
+      errors: [
+        {
+          code: "ENVELOPE_FIELD_FORMAT",
+          path: "$.entype",
+          message: "entype has U+200B, an invisible or control character, at index 4; names must be visible text without control characters, lone surrogates or surrounding whitespace",
+        },
+      ],
+    });
+  });
+
+  it("accepts visible names in any script, inner spaces included", () => {
+    for (const name of ["Pass Mission", "café", "名前", "😀 unlocked", "a.b"]) {
+      expect(validateEnvelope({ ...valid, evname: name }).ok, name).toBe(true);
+    }
+  });
+
+  it("accepts a name exactly when it is plain and short enough, whichever path validates it", () => {
+    const part = fc.oneof(
+      fc.constantFrom("user", "a b", "é", "名", "😀", " ", "\u0000", "\u001f", "\u200b", "\ufeff", "\u202e", "\ud800", "\udc00", "\u2028"),
+      fc.string({ maxLength: 4, unit: "binary" }),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 6 }).map((p) => p.join("")), fc.boolean(), (name, asText) => {
+        const event = { ...valid, entype: name };
+        const result = asText ? parseEvent(JSON.stringify(event)) : validateEnvelope(event);
+        const plain = isPlainName(name) && !utf8LongerThan(name, MAX_EVENT_NAME_BYTES);
+        expect(result.ok).toBe(plain);
+        if (!result.ok) expect(result.errors.map((e) => e.path)).toEqual(["$.entype"]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe("ts at the edges of the range", () => {
+  it("accepts the first and last instants, whatever offset writes them", () => {
+    expect(validateEnvelope({ ...valid, ts: "0001-01-01T00:00:00Z" }).ok).toBe(true);
+    expect(validateEnvelope({ ...valid, ts: "0001-01-01T00:00:00-01:00" }).ok).toBe(true);
+    expect(validateEnvelope({ ...valid, ts: "9999-12-31T23:59:59.999999Z" }).ok).toBe(true);
+    expect(validateEnvelope({ ...valid, ts: "9999-12-31T23:30:00+01:00" }).ok).toBe(true);
+  });
+
+  it("refuses an instant beyond them once its offset is applied, and a number beyond a double", () => {
+    expect(codes({ ...valid, ts: "0001-01-01T00:00:00+01:00" })).toEqual([["ENVELOPE_FIELD_RANGE", "$.ts"]]);
+    expect(codes({ ...valid, ts: "9999-12-31T23:30:00-01:00" })).toEqual([["ENVELOPE_FIELD_RANGE", "$.ts"]]);
+    for (const literal of ["1e400", "-1E+309", "2e99999"]) {
+      const text = JSON.stringify(valid).replace('"ts":"2015-01-01T00:31:32Z"', `"ts":${literal}`);
+      expect(parseEvent(text), literal).toMatchObject({ ok: false, errors: [{ code: "ENVELOPE_FIELD_RANGE", path: "$.ts" }] });
+    }
+    // A string that merely looks like a number is a malformed ts, not an out-of-range one.
+    expect(codes({ ...valid, ts: "1e5" })).toEqual([["ENVELOPE_FIELD_FORMAT", "$.ts"]]);
   });
 });

@@ -5,8 +5,8 @@ import { fail, jsonPath, ok, schemaError, type Result, type SchemaError } from "
 import { parseJson, type JsonObject, type JsonValue } from "./json.ts";
 import { DEFAULT_LIMITS, tooDeepAt, type Limits } from "./limits.ts";
 import { SYSTEM_ID_BYTES } from "./schema.ts";
-import { isStorableText, utf8LongerThan } from "./text.ts";
-import { millisToMicros, parseTimestamp, type EpochMicros } from "./time.ts";
+import { isPlainName, isStorableText, nameProblem, utf8LongerThan } from "./text.ts";
+import { isTimestampOutOfRange, millisToMicros, parseTimestamp, type EpochMicros } from "./time.ts";
 
 /** A validated event. */
 export interface Event {
@@ -30,9 +30,11 @@ const MAX_EPOCH_MS = 253_402_300_799_999;
 
 /**
  * Checks a parsed value against the envelope: `id` (optional string), `ts` (RFC 3339 string or
- * integer epoch milliseconds), `entype` and `evname` (non-empty strings), `enid` (optional
- * string), `body` (an object), and nothing else, so that no field is silently ignored. `null`
- * counts as absent for the optional fields. Every problem is reported, not just the first.
+ * integer epoch milliseconds, an instant within 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999999Z),
+ * `entype` and `evname` (plain names: no control or invisible character, no lone surrogate, no
+ * whitespace at either end, so two names that look alike are alike), `enid` (optional string),
+ * `body` (an object), and nothing else, so that no field is silently ignored. `null` counts as
+ * absent for the optional fields. Every problem is reported, not just the first.
  *
  * @example
  * ```ts
@@ -91,8 +93,8 @@ function wellFormed(value: unknown): Event | undefined {
 }
 
 function plainName(s: string): boolean {
-  // A name that starts with a visible character is not blank; anything else gets the full check.
-  return s.length > 0 && s.charCodeAt(0) > 0x20 && !utf8LongerThan(s, MAX_EVENT_NAME_BYTES);
+  // Anything unusual gets the full check, which says what is wrong and where.
+  return isPlainName(s) && !utf8LongerThan(s, MAX_EVENT_NAME_BYTES);
 }
 
 function plainId(s: string): boolean {
@@ -219,6 +221,17 @@ function requiredName(obj: Record<string, unknown>, key: string, report: (e: Sch
     report(schemaError("ENVELOPE_FIELD_TOO_LONG", path, `${key} must be at most ${MAX_EVENT_NAME_BYTES} bytes`));
     return undefined;
   }
+  const problem = nameProblem(v);
+  if (problem !== undefined) {
+    report(
+      schemaError(
+        "ENVELOPE_FIELD_FORMAT",
+        path,
+        `${key} ${problem}; names must be visible text without control characters, lone surrogates or surrounding whitespace`,
+      ),
+    );
+    return undefined;
+  }
   return v;
 }
 
@@ -257,7 +270,15 @@ function timestamp(v: unknown, report: (e: SchemaError) => void): EpochMicros | 
   }
   if (typeof v === "string") {
     const micros = parseTimestamp(v);
-    if (micros === undefined) {
+    if (micros === undefined && (isTimestampOutOfRange(v) || isOverflowedNumber(v))) {
+      report(
+        schemaError(
+          "ENVELOPE_FIELD_RANGE",
+          "$.ts",
+          "ts must be an instant within 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z once its offset is applied",
+        ),
+      );
+    } else if (micros === undefined) {
       report(
         schemaError(
           "ENVELOPE_FIELD_FORMAT",
@@ -281,6 +302,13 @@ function timestamp(v: unknown, report: (e: SchemaError) => void): EpochMicros | 
   }
   report(schemaError("ENVELOPE_FIELD_TYPE", "$.ts", `ts must be a string or a number, got ${kindOf(v)}`));
   return undefined;
+}
+
+const NUMBER_LITERAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A number literal too large for a double, which parseJson keeps as its text (see json.ts). */
+function isOverflowedNumber(s: string): boolean {
+  return NUMBER_LITERAL.test(s) && !Number.isFinite(Number(s));
 }
 
 function kindOf(v: unknown): string {

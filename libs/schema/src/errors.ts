@@ -10,6 +10,10 @@ export const SCHEMA_ERRORS = {
   EVENT_INVALID_JSON: { status: 400, description: "the event is not valid JSON" },
   EVENT_TOO_LARGE: { status: 413, description: "the event is larger than the event size limit" },
   EVENT_TOO_DEEP: { status: 400, description: "the body nests objects or arrays deeper than the limit" },
+  EVENT_ROW_TOO_LARGE: {
+    status: 413,
+    description: "the event's row cannot be stored in its warehouse, even with values set aside in _sz_unmapped",
+  },
   ENVELOPE_NOT_OBJECT: { status: 400, description: "the event is not a JSON object" },
   ENVELOPE_FIELD_MISSING: { status: 400, description: "a required envelope field is absent" },
   ENVELOPE_FIELD_TYPE: { status: 400, description: "an envelope field has the wrong JSON type" },

@@ -11,20 +11,21 @@
 export { SCHEMA_ERRORS, bodyPath, jsonPath } from "./errors.ts";
 export type { Result, SchemaError, SchemaErrorCode } from "./errors.ts";
 
-export { mayHoldBigIntegers, parseJson, stringifyJson } from "./json.ts";
+export { mayHoldBigIntegers, mayHoldHugeExponents, parseJson, stringifyJson } from "./json.ts";
 export type { JsonObject, JsonParseResult, JsonValue } from "./json.ts";
 
 export {
   dateToMicros,
   formatDate,
   formatTimestamp,
+  isTimestampOutOfRange,
   millisToMicros,
   parseDate,
   parseTimestamp,
 } from "./time.ts";
 export type { EpochMicros } from "./time.ts";
 
-export { isStorableText } from "./text.ts";
+export { isPlainName, isStorableText, nameProblem } from "./text.ts";
 
 export {
   COLUMN_TYPES,
@@ -39,6 +40,7 @@ export type { ColumnType, SizedType } from "./type-lattice.ts";
 
 export {
   NAME_LIMITS,
+  RESERVED_COLUMN_NAMES,
   SYSTEM_PREFIX,
   cachedTableName,
   columnName,
@@ -54,6 +56,9 @@ export type { Column, TableSchema } from "./schema.ts";
 
 export { DEFAULT_LIMITS, checkEventSize, checkTableCount, resolveLimits } from "./limits.ts";
 export type { Limits } from "./limits.ts";
+
+export { ROW_LIMITS } from "./row-limits.ts";
+export type { RowLimits } from "./row-limits.ts";
 
 export { checkEvent, parseEvent, validateEnvelope } from "./envelope.ts";
 export type { Event } from "./envelope.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mayHoldBigIntegers, parseJson, stringifyJson } from "./json.ts";
+import { mayHoldBigIntegers, mayHoldHugeExponents, parseJson, stringifyJson, type JsonValue } from "./json.ts";
 
 describe("parseJson", () => {
   it("keeps integers beyond 2^53 exact, as bigint", () => {
@@ -27,6 +27,37 @@ describe("parseJson", () => {
         expect(JSON.stringify(exact.ok ? exact.value : null, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v))).toBe(
           JSON.stringify(expected),
         );
+      }),
+    );
+  });
+
+  it("keeps a number beyond the largest double as its literal text, never as Infinity", () => {
+    expect(parseJson('{"a": 1e400, "b": [-1E+309, 2e99999], "c": 1.5e308, "d": 1e-400}')).toEqual({
+      ok: true,
+      value: { a: "1e400", b: ["-1E+309", "2e99999"], c: 1.5e308, d: 0 },
+    });
+    expect(parseJson("1e400")).toEqual({ ok: true, value: "1e400" });
+    // Beside a big integer (the other exact-path trigger) too.
+    expect(parseJson("[12345678901234567890, 1e400]")).toEqual({ ok: true, value: [12345678901234567890n, "1e400"] });
+  });
+
+  it("never yields a non-finite number, whatever the literals", () => {
+    const mantissa = fc.oneof(fc.integer({ min: 0, max: 999 }).map(String), fc.constantFrom("1.5", "9.999", "123456789012345678901234567890", "0.1"));
+    const literal = fc
+      .tuple(fc.constantFrom("", "-"), mantissa, fc.constantFrom("e", "E"), fc.constantFrom("", "+", "-"), fc.integer({ min: 0, max: 100_000 }))
+      .map(([sign, m, e, es, x]) => `${sign}${m}${e}${es}${x}`);
+    const finite = (v: JsonValue): boolean =>
+      typeof v === "number" ? Number.isFinite(v) : Array.isArray(v) ? v.every(finite) : v !== null && typeof v === "object" ? Object.values(v).every(finite) : true;
+    fc.assert(
+      fc.property(fc.array(literal, { maxLength: 4 }), fc.json(), (literals, other) => {
+        const text = `{"n": [${literals.join(", ")}], "other": ${other}}`;
+        const parsed = parseJson(text);
+        expect(parsed.ok).toBe(true);
+        if (!parsed.ok) return;
+        expect(finite(parsed.value)).toBe(true);
+        // Each literal is its double when finite, else its own text.
+        const numbers = (parsed.value as { n: JsonValue[] }).n;
+        literals.forEach((l, i) => expect(numbers[i]).toBe(Number.isFinite(Number(l)) ? Number(l) : l));
       }),
     );
   });
@@ -61,6 +92,13 @@ describe("parseJson", () => {
 });
 
 describe("mayHoldBigIntegers", () => {
+  it("flags number literals with a 3-digit exponent, not hex ids or UUIDs in strings", () => {
+    for (const t of ['{"a":1e400}', '{"a": -1.5E+400}', "[0,1e-999]", "2e999", '{"a":\n9e0400}']) expect(mayHoldHugeExponents(t), t).toBe(true);
+    for (const t of ['{"a":1e40}', '{"id":"550e8400-e29b-41d4-a716-446655440000"}', '{"h":"3e401f"}', '{"e123":1}', '{"a":"x1e400"}']) {
+      expect(mayHoldHugeExponents(t), t).toBe(false);
+    }
+  });
+
   it("flags 16-digit runs only", () => {
     expect(mayHoldBigIntegers('{"n": 1234567890123456}')).toBe(true);
     expect(mayHoldBigIntegers('{"n": 123456789012345}')).toBe(false);

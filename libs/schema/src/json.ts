@@ -1,14 +1,24 @@
 /**
- * JSON text to values without rounding integers.
+ * JSON text to values without rounding integers or overflowing to Infinity.
  *
- * `JSON.parse` turns 9007199254740993 into 9007199254740992, and Node 20 gives a reviver no
- * access to the source text. Only integer literals of 16 or more digits can exceed 2^53, so a
- * cheap regular expression over the raw text decides: almost every event takes `JSON.parse`, and
- * the few with a long digit run take the exact parser below, which yields a `bigint` for every
- * integer literal beyond ±(2^53 − 1) and is otherwise indistinguishable from `JSON.parse`.
+ * `JSON.parse` turns 9007199254740993 into 9007199254740992 and 1e400 into Infinity, and Node 20
+ * gives a reviver no access to the source text. Only integer literals of 16 or more digits can
+ * exceed 2^53, and only those or literals with an exponent of 3 or more digits can exceed a
+ * double, so cheap scans of the raw text decide: almost every event takes `JSON.parse`, and the
+ * few that may hold such a literal take the exact parser below. It yields a `bigint` for every
+ * integer literal beyond ±(2^53 − 1), the literal's own text (a string such as `"1e400"`) for a
+ * number beyond the largest double, and is otherwise indistinguishable from `JSON.parse`.
+ *
+ * Why text for an overflowing number: it keeps the value exactly in the bytes the client sent,
+ * where its digits could be many more (`2e99999` is 7 bytes and 100,000 digits); no numeric
+ * column of either warehouse holds it anyway, so it lands as varchar, as the client wrote it.
+ * A number too small for a double (`1e-400`) rounds to 0, as every double rounds.
  */
 
-/** A parsed JSON value. `bigint` appears only for integer literals that a double cannot hold. */
+/**
+ * A parsed JSON value. `bigint` appears only for integer literals that a double cannot hold; a
+ * `number` is always finite (a literal beyond the largest double is kept as its text).
+ */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject;
 export interface JsonObject {
   [key: string]: JsonValue;
@@ -46,19 +56,55 @@ export function mayHoldBigIntegers(text: string): boolean {
 }
 
 /**
+ * Whether `text` may hold a number literal whose exponent has 3 or more digits, the only way
+ * besides a 16-digit run for a literal to exceed the largest double. Such an exponent must follow
+ * a mantissa that starts after `:`, `,`, `[`, whitespace or the start of the text, so hex ids and
+ * UUIDs in strings (`"550e8400"`) do not count. False positives (`"a,1e400"` inside a string)
+ * only cost speed.
+ *
+ * @example
+ * ```ts
+ * mayHoldHugeExponents('{"x": 1e400}');      // true
+ * mayHoldHugeExponents('{"x": 1e40}');       // false
+ * mayHoldHugeExponents('{"id": "550e8400"}'); // false
+ * ```
+ */
+export function mayHoldHugeExponents(text: string): boolean {
+  HUGE_EXPONENT.lastIndex = 0;
+  while (HUGE_EXPONENT.test(text)) {
+    // Back from the exponent's last 3 digits, over its sign, to the e.
+    let e = HUGE_EXPONENT.lastIndex - 4;
+    const sign = text.charCodeAt(e);
+    if (sign === 0x2b || sign === 0x2d) e--;
+    let i = e - 1;
+    let c = text.charCodeAt(i);
+    while (i >= 0 && (isDigit(c) || c === 0x2e)) c = text.charCodeAt(--i);
+    if (i === e - 1) continue;
+    if (c === 0x2d) c = text.charCodeAt(--i);
+    if (i < 0 || c === 0x3a || c === 0x2c || c === 0x5b || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return true;
+  }
+  return false;
+}
+
+const HUGE_EXPONENT = /[eE][+-]?\d{3}/g;
+
+/**
  * Parses JSON text like `JSON.parse`, except that integers beyond ±(2^53 − 1) come back exactly,
- * as `bigint`. Never throws.
+ * as `bigint`, and a number beyond the largest double as its literal text, never as Infinity.
+ * Never throws.
  *
  * @example
  * ```ts
  * parseJson('{"id": 18446744073709551615}');
  * // { ok: true, value: { id: 18446744073709551615n } }
+ * parseJson('{"x": 1e400}');
+ * // { ok: true, value: { x: "1e400" } }
  * parseJson('{"id": ');
  * // { ok: false, message: "Unexpected end of JSON input", offset: 7 }
  * ```
  */
 export function parseJson(text: string): JsonParseResult {
-  if (!mayHoldBigIntegers(text)) {
+  if (!mayHoldBigIntegers(text) && !mayHoldHugeExponents(text)) {
     try {
       return { ok: true, value: JSON.parse(text) as JsonValue };
     } catch (error) {
@@ -173,7 +219,7 @@ function parseExact(text: string): JsonParseResult {
     }
   };
 
-  const parseNumber = (): number | bigint => {
+  const parseNumber = (): number | bigint | string => {
     const start = pos;
     if (text.charCodeAt(pos) === 0x2d) pos++;
     const intStart = pos;
@@ -205,7 +251,8 @@ function parseExact(text: string): JsonParseResult {
       const big = BigInt(literal);
       if (big > MAX_SAFE || big < -MAX_SAFE) return big;
     }
-    return Number(literal);
+    const value = Number(literal);
+    return Number.isFinite(value) ? value : literal;
   };
 
   const parseValue = (depth: number): JsonValue => {

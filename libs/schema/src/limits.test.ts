@@ -18,7 +18,7 @@ describe("limits", () => {
 
   it("refuses a nonsensical configuration with every problem listed", () => {
     expect(() => resolveLimits({ maxColumns: 2000, maxDepth: 0 })).toThrow(
-      "invalid schema limits: maxDepth must be a positive integer, got 0; maxColumns must be at most 1600 (Redshift), got 2000",
+      "invalid schema limits: maxDepth must be a positive integer, got 0; maxColumns must be at most 1600 (Postgres and Redshift), got 2000",
     );
   });
 });

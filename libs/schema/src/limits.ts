@@ -2,13 +2,14 @@
  * Limits that keep one app from hurting the warehouse or the pipeline, each with a coded outcome.
  */
 import { fail, jsonPath, ok, schemaError, type Result } from "./errors.ts";
+import { ROW_LIMITS } from "./row-limits.ts";
 
 export interface Limits {
   /** Largest accepted event, in bytes of JSON text. Bounds `_sz_unmapped` too (Redshift SUPER holds 16 MB). */
   readonly maxEventBytes: number;
   /** Deepest nesting of objects and arrays in a body (`{"a":1}` is depth 1). */
   readonly maxDepth: number;
-  /** Most columns in one table, system columns included; fields beyond go to `_sz_unmapped`. Redshift allows 1600. */
+  /** Most columns in one table, system columns included; fields beyond go to `_sz_unmapped`. Both warehouses allow 1600. */
   readonly maxColumns: number;
   /** Most tables (event kinds) per app. */
   readonly maxTablesPerApp: number;
@@ -35,7 +36,10 @@ export function resolveLimits(partial: Partial<Limits> = {}): Limits {
   for (const [key, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) problems.push(`${key} must be a positive integer, got ${String(value)}`);
   }
-  if (limits.maxColumns > 1600) problems.push(`maxColumns must be at most 1600 (Redshift), got ${limits.maxColumns}`);
+  const warehouseColumns = Math.min(ROW_LIMITS.postgres.maxColumns, ROW_LIMITS.redshift.maxColumns);
+  if (limits.maxColumns > warehouseColumns) {
+    problems.push(`maxColumns must be at most ${warehouseColumns} (Postgres and Redshift), got ${limits.maxColumns}`);
+  }
   if (limits.maxColumns < 7) problems.push(`maxColumns must leave room beyond the 6 system columns, got ${limits.maxColumns}`);
   if (problems.length > 0) throw new Error(`invalid schema limits: ${problems.join("; ")}`);
   return limits;

@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cachedTableName, columnName, isSystemName, isValidName, NAME_LIMITS, normalizeSegment, tableName, type Dialect } from "./naming.ts";
+import {
+  cachedTableName,
+  columnName,
+  isSystemName,
+  isValidName,
+  NAME_LIMITS,
+  normalizeSegment,
+  RESERVED_COLUMN_NAMES,
+  tableName,
+  type Dialect,
+} from "./naming.ts";
 
 describe("normalizeSegment", () => {
   it("gives snake_case ASCII", () => {
@@ -64,6 +74,54 @@ describe("columnName", () => {
         expect(Buffer.byteLength(name)).toBeLessThanOrEqual(NAME_LIMITS[dialect]);
         expect(isSystemName(name)).toBe(false);
       }),
+    );
+  });
+});
+
+describe("names the warehouse reserves", () => {
+  it("become the name with a trailing underscore, in the dialect that reserves them", () => {
+    for (const name of ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"]) {
+      expect(columnName([name], "postgres")).toBe(`${name}_`);
+      expect(columnName([name], "redshift")).toBe(`${name}_`);
+    }
+    expect(columnName(["XMin"], "postgres")).toBe("x_min");
+    expect(columnName(["XMIN"], "postgres")).toBe("xmin_");
+    expect(columnName(["ctid"], "postgres")).toBe("ctid_");
+    expect(columnName(["oid"], "redshift")).toBe("oid_");
+    expect(columnName(["insertxid"], "redshift")).toBe("insertxid_");
+    expect(columnName(["deleteXid"], "redshift")).toBe("delete_xid");
+    expect(columnName(["DELETEXID"], "redshift")).toBe("deletexid_");
+    // Postgres 12+ has no oid column: the name is free there.
+    expect(columnName(["oid"], "postgres")).toBe("oid");
+    // Only the whole name is reserved.
+    expect(columnName(["user", "xmin"], "postgres")).toBe("user__xmin");
+  });
+
+  const key = fc.oneof(
+    fc.constantFrom("xmin", "XMIN", "xMin", "x_min", "ctid", "CTID", "oid", "Oid", "tableOid", "insertxid", "deletexid", "xmin_", "_xmin", "cmax "),
+    fc.string({ maxLength: 10 }),
+    fc.string({ unit: "grapheme", maxLength: 6 }),
+  );
+  const dialect = fc.constantFrom<Dialect>("postgres", "redshift");
+
+  it("no path yields a reserved name, and names stay valid", () => {
+    fc.assert(
+      fc.property(fc.array(key, { minLength: 1, maxLength: 3 }), dialect, (path, d) => {
+        const name = columnName(path, d);
+        expect(RESERVED_COLUMN_NAMES[d].has(name)).toBe(false);
+        expect(isValidName(name, d)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a renamed reserved name meets no other path's name: only reserved names end with an underscore", () => {
+    fc.assert(
+      fc.property(fc.array(key, { minLength: 1, maxLength: 3 }), dialect, (path, d) => {
+        const name = columnName(path, d);
+        if (name.endsWith("_")) expect(RESERVED_COLUMN_NAMES[d].has(name.slice(0, -1))).toBe(true);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -12,6 +12,8 @@
  * segment never contains `__` itself, so `{"a":{"b":1}}` (`a__b`) never meets `{"a_b":1}` (`a_b`).
  * User names never start with an underscore unless followed by a digit, so none can be a
  * `_sz_` system column. Names over the byte limit are cut and given a hash of the full name.
+ * A normalized name never ends with `_`; a name the warehouse keeps for its own system columns
+ * (`xmin`, `ctid`…) gets one, which therefore can never meet another path's name.
  */
 import { createHash } from "node:crypto";
 
@@ -23,6 +25,16 @@ export const NAME_LIMITS: Readonly<Record<Dialect, number>> = { postgres: 63, re
 
 /** Prefix of the columns the pipeline itself writes. */
 export const SYSTEM_PREFIX = "_sz_";
+
+/**
+ * Column names each warehouse keeps for its own system columns; a table cannot have a column of
+ * that name, quoted or not (Postgres: 42701). Postgres 12+ has six. Redshift keeps the Postgres
+ * 8.0 set, with `oid`, plus the MVCC columns `insertxid` and `deletexid`.
+ */
+export const RESERVED_COLUMN_NAMES: Readonly<Record<Dialect, ReadonlySet<string>>> = {
+  postgres: new Set(["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"]),
+  redshift: new Set(["oid", "tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "insertxid", "deletexid"]),
+};
 
 const HASH_HEX = 10;
 const VALID_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -72,13 +84,15 @@ export function normalizeSegment(key: string): string {
  * columnName(["user", "isPremium"], "postgres"); // "user__is_premium"
  * columnName(["1st"], "postgres");               // "_1st"
  * columnName(["_sz_id"], "postgres");            // "sz_id"
+ * columnName(["xmin"], "postgres");              // "xmin_"
  * ```
  */
 export function columnName(path: readonly string[], dialect: Dialect): string {
   let name = path.map(normalizeSegment).join("__");
   // A leading digit is not a valid Avro name, nor an unquoted SQL identifier.
   if (name.charCodeAt(0) <= 0x39) name = `_${name}`;
-  return fitLimit(name, NAME_LIMITS[dialect]);
+  name = fitLimit(name, NAME_LIMITS[dialect]);
+  return RESERVED_COLUMN_NAMES[dialect].has(name) ? `${name}_` : name;
 }
 
 /**

@@ -26,7 +26,8 @@ const DECIMAL_MAX = 10n ** BigInt(DECIMAL_DIGITS);
  *
  * - `true`/`false` → boolean; integers within ±(2^53 − 1) → bigint; other finite numbers →
  *   double; exact integers beyond (a `bigint` from `parseJson`) → decimal up to 38 digits,
- *   varchar beyond; `Infinity` (an overflowing literal such as `1e400`) → varchar.
+ *   varchar beyond. A literal beyond a double (`1e400`) comes from parseJson as its text, so
+ *   varchar; a non-finite number built in code is varchar too.
  * - Strings: strict RFC 3339 date-time → timestamptz, `YYYY-MM-DD` → date, else varchar.
  * - Arrays → json. Textual types carry their VARCHAR size.
  *

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dateToMicros, formatDate, formatTimestamp, millisToMicros, parseDate, parseTimestamp } from "./time.ts";
+import { dateToMicros, formatDate, formatTimestamp, isTimestampOutOfRange, millisToMicros, parseDate, parseTimestamp } from "./time.ts";
 
 describe("parseTimestamp", () => {
   it("reads RFC 3339 with offsets and fractions to epoch microseconds", () => {
@@ -41,6 +41,38 @@ describe("parseTimestamp", () => {
     expect(parseTimestamp("2016-02-29T00:00:00Z")).toBe(1_456_704_000_000_000);
   });
 
+  it("refuses an instant outside years 0001-9999 once its offset is applied, and says it is out of range", () => {
+    const micros = (s: string) => BigInt(parseTimestamp(s) as number | bigint);
+    expect(micros("0001-01-01T00:00:00Z")).toBe(-62_135_596_800_000_000n);
+    expect(micros("0001-01-01T00:00:00-01:00")).toBe(-62_135_593_200_000_000n);
+    expect(micros("9999-12-31T23:59:59.999999Z")).toBe(253_402_300_799_999_999n);
+    expect(micros("9999-12-31T23:30:00+01:00")).toBe(253_402_295_400_000_000n);
+    for (const s of ["0001-01-01T00:00:00+01:00", "0001-01-01T00:59:59.999999+01:00", "9999-12-31T23:30:00-01:00", "9999-12-31T23:59:59.999999-00:01"]) {
+      expect(parseTimestamp(s), s).toBeUndefined();
+      expect(isTimestampOutOfRange(s), s).toBe(true);
+    }
+    for (const s of ["2015-01-01T00:31:32Z", "not a time", "0000-01-01T00:00:00Z", "2015-01-01T24:00:00Z"]) {
+      expect(isTimestampOutOfRange(s), s).toBe(false);
+    }
+  });
+
+  it("never yields an instant outside 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999999Z", () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, "0"));
+    const year = fc.oneof(fc.constantFrom(1, 2, 9998, 9999), fc.integer({ min: 1, max: 9999 })).map((y) => String(y).padStart(4, "0"));
+    const text = fc
+      .tuple(year, two(12), two(28), two(23), two(59), two(59), fc.constantFrom("+", "-"), two(23), two(59))
+      .map(([y, mo, d, h, mi, s, sign, oh, om]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.999999${sign}${oh}:${om}`);
+    fc.assert(
+      fc.property(text, (s) => {
+        const micros = parseTimestamp(s);
+        if (micros === undefined) return;
+        expect(BigInt(micros) >= -62_135_596_800_000_000n && BigInt(micros) <= 253_402_300_799_999_999n).toBe(true);
+        // In range, it prints back as itself.
+        expect(parseTimestamp(formatTimestamp(micros))).toBe(micros);
+      }),
+    );
+  });
+
   it("agrees with Date for every millisecond instant of years 0001-9999", () => {
     fc.assert(
       fc.property(fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true }), (d) => {
@@ -60,6 +92,12 @@ describe("parseTimestamp", () => {
 });
 
 describe("parseDate", () => {
+  it("reads the first and last dates, whose midnights are in the timestamp range", () => {
+    expect(formatTimestamp(dateToMicros(parseDate("0001-01-01") as number))).toBe("0001-01-01T00:00:00.000000Z");
+    expect(parseTimestamp(formatTimestamp(dateToMicros(parseDate("9999-12-31") as number)))).toBe(dateToMicros(parseDate("9999-12-31") as number));
+    expect(parseDate("0000-12-31")).toBeUndefined();
+  });
+
   it("reads ISO calendar dates to days since the epoch", () => {
     expect(parseDate("1970-01-01")).toBe(0);
     expect(parseDate("2020-01-01")).toBe(18_262);

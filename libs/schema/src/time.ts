@@ -12,22 +12,49 @@ export type EpochMicros = number | bigint;
 const MICROS_PER_DAY = 86_400_000_000;
 /** Seconds whose microsecond count is still a safe integer (|s| × 10^6 + 999 999 < 2^53). */
 const SAFE_SECONDS = 9_007_199_253;
+/**
+ * Epoch seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the instants both warehouses
+ * read back as written. An offset can carry a valid local time outside them (year 0 or 10000 in UTC).
+ */
+const MIN_SECONDS = -62_135_596_800;
+const MAX_SECONDS = 253_402_300_799;
 
 /**
  * Parses a strict RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, `T`/`Z` in
  * either case, year 0001–9999, no leap second) to epoch microseconds.
  *
- * Returns `undefined` for anything else, and for fractions finer than a microsecond unless the
- * extra digits are zeros: a timestamp column would round them, so they stay text.
+ * Returns `undefined` for anything else; for fractions finer than a microsecond unless the extra
+ * digits are zeros (a timestamp column would round them, so they stay text); and for an instant
+ * outside 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999999Z once its offset is applied, which
+ * a warehouse would refuse or misread.
  *
  * @example
  * ```ts
  * parseTimestamp("2015-01-01T00:31:32Z");       // 1420072292000000
  * parseTimestamp("2015-01-01T00:31:32.5+01:00"); // 1420068692500000
  * parseTimestamp("2015-01-01 00:31:32Z");       // undefined
+ * parseTimestamp("0001-01-01T00:00:00+01:00");  // undefined (year 0 in UTC)
  * ```
  */
 export function parseTimestamp(s: string): EpochMicros | undefined {
+  return parseInstant(s, true);
+}
+
+/**
+ * Whether `s` is a well-formed RFC 3339 date-time whose instant lies outside the range
+ * {@link parseTimestamp} accepts, so that a caller can say "out of range" rather than "malformed".
+ *
+ * @example
+ * ```ts
+ * isTimestampOutOfRange("9999-12-31T23:30:00-01:00"); // true
+ * isTimestampOutOfRange("not a time");                // false
+ * ```
+ */
+export function isTimestampOutOfRange(s: string): boolean {
+  return parseInstant(s, true) === undefined && parseInstant(s, false) !== undefined;
+}
+
+function parseInstant(s: string, bounded: boolean): EpochMicros | undefined {
   const n = s.length;
   if (n < 20 || n > 35) return undefined;
   if (s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a) {
@@ -68,6 +95,7 @@ export function parseTimestamp(s: string): EpochMicros | undefined {
     return undefined;
   }
   const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+  if (bounded && (seconds < MIN_SECONDS || seconds > MAX_SECONDS)) return undefined;
   return toMicros(seconds, micros);
 }
 

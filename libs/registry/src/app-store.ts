@@ -6,6 +6,7 @@ import { APP_NAME_PATTERN } from "@schematizer/kafka";
 import type { Dialect } from "@schematizer/schema";
 import type { Kysely, Selectable } from "kysely";
 import { generateKey, hashKey, keyMatches } from "./app-keys.ts";
+import { resolveAllowedOrigins } from "./app-origins.ts";
 import { resolveAppSettings, type AppSettings } from "./app-settings.ts";
 import { pgErrorOf, UNIQUE_VIOLATION, type AppsTable, type RegistryDatabase } from "./database.ts";
 import { registryError } from "./registry-errors.ts";
@@ -17,10 +18,18 @@ export interface AppInfo {
   readonly disabled: boolean;
   readonly createdAt: Date;
   readonly keyRotatedAt: Date;
+  /** Web origins whose pages may send the app's events (canonical entries; see app-origins.ts). */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** The verdict on a write key. */
 export type AuthOutcome = "ok" | "unknown_app" | "wrong_key" | "disabled";
+
+/** The verdict on a write key presented without an app name: which app it opens, if any. */
+export type KeyVerdict =
+  | { readonly outcome: "ok"; readonly app: string; readonly allowedOrigins: readonly string[] }
+  | { readonly outcome: "disabled"; readonly app: string }
+  | { readonly outcome: "unknown_key" };
 
 export interface AppStore {
   /**
@@ -43,6 +52,28 @@ export interface AppStore {
    * ```
    */
   authenticate(name: string, key: string): Promise<AuthOutcome>;
+  /**
+   * Finds the app a write key belongs to, from the key alone (the tracking API's clients send no
+   * app name): by the key's hash, current or within its rotation grace. An index lookup on a
+   * SHA-256 leaks nothing usable about other keys, since no one can choose a key by its hash.
+   *
+   * @example
+   * ```ts
+   * await apps.authenticateKey(key); // { outcome: "ok", app: "acme", allowedOrigins: ["https://shop.example.com"] }
+   * ```
+   */
+  authenticateKey(key: string): Promise<KeyVerdict>;
+  /**
+   * Replaces the web origins whose pages may send the app's events; `[]` refuses every browser,
+   * `["*"]` accepts any page. Throws REGISTRY_INVALID_SETTINGS (every bad entry listed) or
+   * REGISTRY_UNKNOWN_APP.
+   *
+   * @example
+   * ```ts
+   * await apps.setAllowedOrigins("acme", ["https://shop.example.com", "https://*.example.com"]);
+   * ```
+   */
+  setAllowedOrigins(name: string, origins: readonly string[]): Promise<AppInfo>;
   /**
    * Replaces an app's key and returns the new one. With `graceSeconds`, the previous key keeps
    * working that long, so clients can be redeployed without a gap.
@@ -159,11 +190,42 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
     return row.disabled_at === null ? "ok" : "disabled";
   }
 
+  async function authenticateKey(key: string): Promise<KeyVerdict> {
+    const hash = hashKey(key);
+    const row = await db
+      .selectFrom("apps")
+      .select(["name", "disabled_at", "allowed_origins"])
+      .where((eb) =>
+        eb.or([
+          eb("key_hash", "=", hash),
+          eb.and([eb("previous_key_hash", "=", hash), eb("previous_key_expires_at", ">", now())]),
+        ]),
+      )
+      .executeTakeFirst();
+    if (row === undefined) return { outcome: "unknown_key" };
+    if (row.disabled_at !== null) return { outcome: "disabled", app: row.name };
+    return { outcome: "ok", app: row.name, allowedOrigins: row.allowed_origins };
+  }
+
+  async function setAllowedOrigins(name: string, origins: readonly string[]): Promise<AppInfo> {
+    const canonical = resolveAllowedOrigins(origins);
+    if (!APP_NAME_PATTERN.test(name)) throw unknownApp(name);
+    const row = await db
+      .updateTable("apps")
+      .set({ allowed_origins: canonical })
+      .where("name", "=", name)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) throw unknownApp(name);
+    return toInfo(row);
+  }
+
   async function rotateKey(name: string, options: { graceSeconds?: number } = {}): Promise<{ key: string }> {
     const grace = options.graceSeconds ?? 0;
     if (!Number.isFinite(grace) || grace < 0) {
       throw registryError("REGISTRY_INVALID_SETTINGS", `graceSeconds must be a non-negative number, got ${grace}`);
     }
+    if (!APP_NAME_PATTERN.test(name)) throw unknownApp(name);
     const key = generateKey();
     const at = now();
     const expires = grace > 0 ? new Date(at.getTime() + grace * 1000) : null;
@@ -183,6 +245,7 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
   }
 
   async function setDisabled(name: string, disabled: boolean): Promise<AppInfo> {
+    if (!APP_NAME_PATTERN.test(name)) throw unknownApp(name);
     const row = await db
       .updateTable("apps")
       .set((eb) => ({ disabled_at: disabled ? eb.fn.coalesce("disabled_at", eb.val(now())) : null }))
@@ -199,6 +262,7 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
   }
 
   async function getApp(name: string): Promise<AppInfo | undefined> {
+    if (!APP_NAME_PATTERN.test(name)) return undefined;
     const row = await db.selectFrom("apps").selectAll().where("name", "=", name).executeTakeFirst();
     return row === undefined ? undefined : toInfo(row);
   }
@@ -206,6 +270,8 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
   return {
     createApp,
     authenticate,
+    authenticateKey,
+    setAllowedOrigins,
     rotateKey,
     disableApp: (name) => setDisabled(name, true),
     enableApp: (name) => setDisabled(name, false),
@@ -235,5 +301,6 @@ function toInfo(row: Selectable<AppsTable>): AppInfo {
     disabled: row.disabled_at !== null,
     createdAt: row.created_at,
     keyRotatedAt: row.key_rotated_at,
+    allowedOrigins: row.allowed_origins,
   };
 }

@@ -4,8 +4,8 @@
 import type { ColumnType, Generated } from "kysely";
 import type { Column, SchemaDiff } from "@schematizer/schema";
 
-/** jsonb: read as parsed JSON, written as JSON text (pg would send a JS array as a Postgres array). */
-type Jsonb<T> = ColumnType<T, string, string>;
+/** json: read as parsed JSON, written as JSON text (pg would send a JS array as a Postgres array). */
+type Json<T> = ColumnType<T, string, string>;
 
 export interface AppsTable {
   id: Generated<number>;
@@ -19,6 +19,8 @@ export interface AppsTable {
   max_tables: number;
   disabled_at: Date | null;
   created_at: Generated<Date>;
+  /** Canonical web origins (app-origins.ts) whose pages may send events. */
+  allowed_origins: Generated<string[]>;
 }
 
 export interface TablesTable {
@@ -38,10 +40,10 @@ export interface SchemaVersionsTable {
   version: number;
   parent_version: ColumnType<number | null, never, never>;
   parent_id: number | null;
-  columns: Jsonb<Column[]>;
+  columns: Json<Column[]>;
   avro: string;
   avro_fingerprint: string;
-  diff: Jsonb<SchemaDiff>;
+  diff: Json<SchemaDiff>;
   fingerprint: string;
   created_at: Generated<Date>;
   created_by: string;

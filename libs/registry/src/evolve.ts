@@ -12,7 +12,16 @@
  * on a later try.
  */
 import { retry } from "@schematizer/errors";
-import { emptySchema, mergeSchema, tableName, type Dialect, type Limits, type ObservedRow } from "@schematizer/schema";
+import {
+  emptySchema,
+  isPlainName,
+  mergeSchema,
+  nameProblem,
+  tableName,
+  type Dialect,
+  type Limits,
+  type ObservedRow,
+} from "@schematizer/schema";
 import { isConflict, registryError } from "./registry-errors.ts";
 import { ImmutableCache, KeyedQueue, LatestVersionCache } from "./schema-cache.ts";
 import type { AppRef, SchemaStore, SchemaVersion, TableRef } from "./schema-store.ts";
@@ -122,9 +131,13 @@ export function createEvolver(deps: EvolverDeps): Evolver {
   // the hot path asks for the same few again and again.
   const names = new Map<string, string>();
   function nameOf(entype: string, evname: string, dialect: Dialect): string {
-    const key = `${dialect}\u0000${entype}\u0000${evname}`;
+    const key = `${dialect}:${entype.length}:${entype}${evname}`;
     let name = names.get(key);
     if (name === undefined) {
+      // Names the envelope refuses would make distinct-looking kinds of one table, or fail in
+      // Postgres (a NUL in tables.entype) on every attempt: refused here too, once, with a code.
+      checkEventName("entype", entype);
+      checkEventName("evname", evname);
       if (names.size >= 100_000) names.clear();
       name = tableName(entype, evname, dialect);
       names.set(key, name);
@@ -222,6 +235,15 @@ export function createEvolver(deps: EvolverDeps): Evolver {
     remember,
     stats: () => ({ ...counters }),
   };
+}
+
+function checkEventName(field: "entype" | "evname", name: string): void {
+  if (isPlainName(name)) return;
+  throw registryError(
+    "REGISTRY_INVALID_EVENT_NAME",
+    `${field} ${JSON.stringify(name)} ${nameProblem(name) ?? "is not a plain name"}`,
+    { field, name },
+  );
 }
 
 function keyOf(appId: number, table: string): string {

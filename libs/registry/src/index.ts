@@ -6,7 +6,8 @@
 export { openRegistry, DEFAULT_REGISTRY_SCHEMA } from "./registry.ts";
 export type { Registry, RegistryOptions } from "./registry.ts";
 
-export type { AppInfo, AppStore, AuthOutcome } from "./app-store.ts";
+export type { AppInfo, AppStore, AuthOutcome, KeyVerdict } from "./app-store.ts";
+export { MAX_ALLOWED_ORIGINS, canonicalOrigin, isOriginAllowed, resolveAllowedOrigins } from "./app-origins.ts";
 export { DEFAULT_APP_SETTINGS, resolveAppSettings } from "./app-settings.ts";
 export type { AppSettings } from "./app-settings.ts";
 export { KEY_PREFIX, generateKey, hashKey, keyMatches } from "./app-keys.ts";

@@ -17,7 +17,7 @@ export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
  *
  * @example
  * ```ts
- * Object.keys(registryMigrations("registry")); // ["0001_registry"]
+ * Object.keys(registryMigrations("registry")); // ["0001_registry", "0002_any_key_path", "0003_app_key_lookup"]
  * ```
  */
 export function registryMigrations(schema: string): Record<string, Migration> {
@@ -123,6 +123,32 @@ export function registryMigrations(schema: string): Record<string, Migration> {
             )`,
           )
           .execute(db);
+      },
+    },
+    "0002_any_key_path": {
+      async up(db: Kysely<unknown>) {
+        // A version's columns and diff carry the body's key paths, and a JSON key may hold any
+        // escape: jsonb refuses \u0000 and lone surrogates (22P05, 22P02), json keeps the text as
+        // written and reads back to the same strings. Nothing queries inside these documents.
+        await sql
+          .raw(
+            `ALTER TABLE ${s}.schema_versions
+              ALTER COLUMN columns TYPE json USING columns::json,
+              ALTER COLUMN diff TYPE json USING diff::json`,
+          )
+          .execute(db);
+      },
+    },
+    "0003_app_key_lookup": {
+      async up(db: Kysely<unknown>) {
+        // The tracking API finds the app from its write key alone: by the key's hash, which is
+        // unique (256 random bits), current or within its rotation grace.
+        await sql.raw(`CREATE UNIQUE INDEX apps_key_hash ON ${s}.apps (key_hash)`).execute(db);
+        await sql
+          .raw(`CREATE INDEX apps_previous_key_hash ON ${s}.apps (previous_key_hash) WHERE previous_key_hash IS NOT NULL`)
+          .execute(db);
+        // Web origins whose pages may send the app's events (see app-origins.ts); none at first.
+        await sql.raw(`ALTER TABLE ${s}.apps ADD COLUMN allowed_origins text[] NOT NULL DEFAULT '{}'`).execute(db);
       },
     },
   };

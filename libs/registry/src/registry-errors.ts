@@ -14,6 +14,10 @@ export const REGISTRY_ERRORS = {
   REGISTRY_INVALID_APP_NAME: { retriable: false, description: "the app name does not match APP_NAME_PATTERN" },
   REGISTRY_INVALID_SETTINGS: { retriable: false, description: "an app setting is out of range" },
   REGISTRY_TABLE_LIMIT: { retriable: false, description: "the app already has as many tables as its settings allow" },
+  REGISTRY_INVALID_EVENT_NAME: {
+    retriable: false,
+    description: "an entype or evname is not a plain name (control or invisible characters, lone surrogates, surrounding whitespace)",
+  },
   REGISTRY_INVALID_OPTIONS: { retriable: false, description: "the registry was opened with an invalid option" },
   // Almost always the database unreachable at start; a broken migration fails the same way again.
   REGISTRY_MIGRATION_FAILED: { retriable: true, description: "the registry's tables could not be brought up to date" },

@@ -1,6 +1,7 @@
 import { observe } from "@schematizer/schema";
 import { test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
+import { registryMigrations } from "./migrations.ts";
 import { openRegistry } from "./registry.ts";
 
 describe("apps", () => {
@@ -210,7 +211,7 @@ describe("reads", () => {
     await Promise.all([1, 2, 3].map(() => openRegistry({ pool: db.pool, schema: db.schema })));
     const again = await openRegistry({ pool: db.pool, schema: db.schema });
     await again.apps.createApp("acme");
-    const { rows } = await db.pool.query(`SELECT name FROM migrations`);
-    expect(rows).toEqual([{ name: "0001_registry" }]);
+    const { rows } = await db.pool.query(`SELECT name FROM migrations ORDER BY name`);
+    expect(rows).toEqual(Object.keys(registryMigrations(db.schema)).map((name) => ({ name })));
   });
 });

@@ -5,12 +5,14 @@
 import {
   avroSchema,
   fingerprint,
+  isStorableText,
   type AvroSchema,
   type Column,
   type Dialect,
   type SchemaDiff,
   type TableSchema,
 } from "@schematizer/schema";
+import { APP_NAME_PATTERN } from "@schematizer/kafka";
 import { sql, type Kysely } from "kysely";
 import type { AppSettings } from "./app-settings.ts";
 import { canonicalAvro, fingerprintOf } from "./avro-canonical.ts";
@@ -146,6 +148,8 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
   ] as const;
 
   async function findApp(name: string): Promise<AppRef | undefined> {
+    // No app has another name, and a NUL in one would make Postgres refuse the query.
+    if (!APP_NAME_PATTERN.test(name)) return undefined;
     const row = await db
       .selectFrom("apps")
       .select(["id", "name", "dialect", "max_columns", "max_tables"])
@@ -160,11 +164,13 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
   }
 
   async function findTable(appId: number, name: string): Promise<TableRef | undefined> {
+    if (!TABLE_NAME.test(name)) return undefined;
     const row = await tables().where("tables.app_id", "=", appId).where("tables.name", "=", name).executeTakeFirst();
     return row === undefined ? undefined : toTable(row);
   }
 
   async function findTableBySubject(subject: string): Promise<TableRef | undefined> {
+    if (!isStorableText(subject)) return undefined;
     const row = await tables().where("tables.subject", "=", subject).executeTakeFirst();
     return row === undefined ? undefined : toTable(row);
   }
@@ -325,10 +331,11 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
               eb.val(table.id).as("table_id"),
               eb.val(next.schema.version).as("version"),
               eb.val(parent?.id ?? null).as("parent_id"),
-              sql<string>`${JSON.stringify(next.schema.columns)}::jsonb`.as("columns"),
+              // JSON.stringify escapes NUL and lone surrogates; json keeps the escapes (see migrations).
+              sql<string>`${JSON.stringify(next.schema.columns)}::json`.as("columns"),
               eb.val(JSON.stringify(avro)).as("avro"),
               eb.val(fingerprintOf(canonicalAvro(avro))).as("avro_fingerprint"),
-              sql<string>`${JSON.stringify(next.diff)}::jsonb`.as("diff"),
+              sql<string>`${JSON.stringify(next.diff)}::json`.as("diff"),
               eb.val(schemaFingerprint).as("fingerprint"),
               eb.val(createdBy).as("created_by"),
             ])
@@ -380,6 +387,9 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
     insertVersion,
   };
 }
+
+/** Every table name libs/schema makes has this shape; a name of another shape names no table. */
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,126}$/;
 
 interface TableRow {
   id: number;

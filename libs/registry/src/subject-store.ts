@@ -12,7 +12,10 @@
  * - Any other subject is a plain Confluent subject: registering appends a version when the
  *   schema is new to the subject and passes the subject's compatibility level (else 409), and the
  *   same schema text gets the same id in every plain subject.
+ * A subject name Postgres cannot store (a NUL, a lone surrogate) names no subject: reads answer
+ * SUBJECT_NOT_FOUND and writes BAD_REQUEST, never a database error.
  */
+import { isStorableText } from "@schematizer/schema";
 import { sql, type Kysely } from "kysely";
 import { parseAvro, type ParsedAvro } from "./avro-canonical.ts";
 import {
@@ -176,6 +179,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function listSubjects(prefix = ""): Promise<string[]> {
+    if (!isStorableText(prefix)) return [];
     const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await db
       .selectFrom("tables")
@@ -189,6 +193,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function versions(subject: string): Promise<number[]> {
+    if (!isStorableText(subject)) throw subjectNotFound(subject);
     const table = await tableOf(subject);
     const rows =
       table !== undefined
@@ -199,6 +204,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function version(subject: string, selector: VersionSelector): Promise<SubjectVersion> {
+    if (!isStorableText(subject)) throw subjectNotFound(subject);
     const table = await tableOf(subject);
     if (table !== undefined) {
       const found = selector === "latest" ? await store.latestVersion(table) : await store.version(table, selector);
@@ -245,6 +251,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
 
   async function lookup(subject: string, text: string): Promise<SubjectVersion> {
     const parsed = parse(text);
+    if (!isStorableText(subject)) throw subjectNotFound(subject);
     const table = await tableOf(subject);
     if (table !== undefined) {
       const matches = await store.versionsByAvro(table, parsed.fingerprint);
@@ -262,6 +269,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
 
   async function register(subject: string, text: string): Promise<{ id: number }> {
     const parsed = parse(text);
+    checkWritable(subject);
     if (isTableSubjectName(subject, topicPrefix)) {
       const table = await store.findTableBySubject(subject);
       const match = table === undefined ? undefined : (await store.versionsByAvro(table, parsed.fingerprint))[0];
@@ -314,10 +322,12 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function compatibility(subject: string = GLOBAL): Promise<CompatibilityLevel | undefined> {
+    if (!isStorableText(subject)) return undefined;
     return levelOf(db, subject);
   }
 
   async function setCompatibility(level: CompatibilityLevel, subject: string = GLOBAL): Promise<CompatibilityLevel> {
+    checkWritable(subject);
     await db
       .insertInto("compatibility")
       .values({ subject, level })
@@ -327,6 +337,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function deleteCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
+    if (!isStorableText(subject)) return undefined;
     const row = await db.deleteFrom("compatibility").where("subject", "=", subject).returning("level").executeTakeFirst();
     return row === undefined ? undefined : asCompatibilityLevel(row.level);
   }
@@ -373,6 +384,12 @@ async function levelOf(db: Kysely<RegistryDatabase>, subject: string): Promise<C
 
 function fromTableVersion(v: SchemaVersion): SubjectVersion {
   return { subject: v.subject, version: v.version, id: v.id, schema: JSON.stringify(v.avro) };
+}
+
+function checkWritable(subject: string): void {
+  if (!isStorableText(subject)) {
+    throw confluentError("BAD_REQUEST", "a subject name must be valid Unicode text without NUL characters", { subject });
+  }
 }
 
 function subjectNotFound(subject: string) {

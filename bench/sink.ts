@@ -4,7 +4,10 @@
  * 1. Capacity: event-sink runs as its own process; a closed loop of concurrent clients posts
  *    requests of 500 events (JSON arrays, ~65 KB) for a fixed time: accepted events/s.
  * 2. Latency: an open loop at half that rate: p50/p99 from send to the 202.
- * 3. Baselines, in the same run: the same messages (exact texts, keys, id and received-time
+ * 3. The tracking API (Segment-compatible): batches of 500 `track` messages of an SDK's size
+ *    (~600 B) to /v1/batch, against the native endpoint taking the same information as native
+ *    events, alternately in the same run: events/s of each and their ratio.
+ * 4. Baselines, in the same run: the same messages (exact texts, keys, id and received-time
  *    headers) sent by a bare producer, 500 per send, same concurrency, acks=all: kafkajs, and the
  *    client event-sink runs on (KAFKA_CLIENT, platformatic by default).
  *
@@ -14,6 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { createKafkaClient, HEADERS, topicsFor, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
 import { sampleEvent } from "./sample-events.ts";
+import { nativeOfTrack, sampleTrack } from "./sample-tracks.ts";
 import { benchScratch, freePort, peakRssMb, percentile, report, startBenchService } from "./bench-kit.ts";
 
 const SECONDS = Number(process.env.SINK_BENCH_SECONDS ?? 10);
@@ -62,6 +66,40 @@ try {
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
   console.log(`event-sink at ${Math.round(latencyRate)} events/s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${latencies.length} requests`);
+
+  // The tracking API against the native endpoint, on the same information, alternately.
+  const tracks = Array.from({ length: 16 }, (_, r) => Array.from({ length: PER_REQUEST }, (_, i) => sampleTrack(r * PER_REQUEST + i, randomUUID())));
+  const segmentPayloads = tracks.map((batch) => JSON.stringify({ batch, sentAt: new Date().toISOString() }));
+  const nativePayloads = tracks.map((batch) => `[${batch.map(nativeOfTrack).join(",")}]`);
+  const basic = `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
+  const sender = (target: string, headers: Record<string, string>, payloads: string[], status: number) => async (i: number) => {
+    const res = await fetch(target, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: payloads[i % payloads.length] });
+    await res.arrayBuffer();
+    if (res.status !== status) throw new Error(`${target} answered ${res.status}`);
+  };
+  const postSegment = sender(`http://127.0.0.1:${port}/v1/batch`, { authorization: basic }, segmentPayloads, 200);
+  const postNative = sender(url, { authorization: `Bearer ${key}` }, nativePayloads, 202);
+  await closedLoop(2, postSegment);
+  await closedLoop(2, postNative);
+  let segmentRequests = 0;
+  let nativeRequests = 0;
+  // Short turns in alternating order, so that a change of the machine's load falls on both.
+  const ROUNDS = 4;
+  for (let round = 0; round < ROUNDS; round++) {
+    const turns = round % 2 === 0 ? [postNative, postSegment] : [postSegment, postNative];
+    for (const turn of turns) {
+      const rate = await closedLoop(SECONDS / ROUNDS, turn);
+      if (turn === postNative) nativeRequests += rate;
+      else segmentRequests += rate;
+    }
+  }
+  const segmentRate = (segmentRequests / ROUNDS) * PER_REQUEST;
+  const nativeSameRate = (nativeRequests / ROUNDS) * PER_REQUEST;
+  const trackBytes = Math.round(segmentPayloads[0]!.length / PER_REQUEST);
+  console.log(
+    `tracking API: ${Math.round(segmentRate)} events/s in batches of ${PER_REQUEST} track messages (${trackBytes} B each); ` +
+      `native endpoint, same information: ${Math.round(nativeSameRate)} events/s; ratio ${(segmentRate / nativeSameRate).toFixed(2)}`,
+  );
   const sinkRss = sink.peakRssMb();
   await sink.stop();
 
@@ -95,6 +133,10 @@ try {
     p99_ms: Number(p99.toFixed(1)),
     events_per_request: PER_REQUEST,
     bytes_per_event: bytesPerEvent,
+    segment_events_per_s: Math.round(segmentRate),
+    native_same_information_events_per_s: Math.round(nativeSameRate),
+    segment_ratio_to_native: Number((segmentRate / nativeSameRate).toFixed(2)),
+    segment_bytes_per_message: trackBytes,
     sink_rss_mb: sinkRss,
     bench_rss_mb: peakRssMb(),
   });

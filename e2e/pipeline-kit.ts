@@ -23,6 +23,10 @@ export interface PipelineOptions {
 export interface Pipeline {
   /** Creates an app through franz's CLI; returns its write key. */
   createApp(name: string, flags?: string[]): string;
+  /** Runs franz's CLI with these arguments against the pipeline's registry; returns what it printed. */
+  franz(args: string[]): string;
+  /** event-sink's base URL, `http://127.0.0.1:<port>`. */
+  sinkUrl: string;
   /** POSTs events (a JSON array) with the app's key; returns the status and body. */
   send(app: string, key: string, events: unknown[]): Promise<{ status: number; body: Record<string, unknown> }>;
   /** POSTs a body exactly as given (say, one event's JSON text) with the app's key. */
@@ -94,14 +98,18 @@ export async function startPipeline(
 
   const pipeline: Pipeline = {
     createApp(name, flags = []) {
-      const out = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot(), "apps/franz/src/cli.ts"), "apps", "create", name, ...flags, "--json"], {
+      return (JSON.parse(pipeline.franz(["apps", "create", name, ...flags, "--json"])) as { writeKey: string }).writeKey;
+    },
+    franz(args) {
+      const out = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot(), "apps/franz/src/cli.ts"), ...args], {
         cwd: repoRoot(),
         encoding: "utf8",
         env: { ...process.env, ...common, FRANZ_RAW_PARTITIONS: "2", FRANZ_SQL_PARTITIONS: "2" },
       });
-      if (out.status !== 0) throw new Error(`franz apps create ${name}: ${out.stderr}`);
-      return (JSON.parse(out.stdout) as { writeKey: string }).writeKey;
+      if (out.status !== 0) throw new Error(`franz ${args.join(" ")}: ${out.stderr}`);
+      return out.stdout;
     },
+    sinkUrl: `http://127.0.0.1:${sinkPort}`,
     send(appName, key, events) {
       return pipeline.post(appName, key, JSON.stringify(events));
     },

@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createStack, readStackEnv } from "@schematizer/stack";
+import { ensureChromium } from "./ensure-chromium.ts";
 import { runStep } from "./run-step.ts";
 
 interface Counts {
@@ -22,6 +23,9 @@ const stackUp = stack.up((line) => console.log(`[stack] ${line}`)).then(
   (started) => ({ started, error: undefined }),
   (error: unknown) => ({ started: [] as string[], error }),
 );
+
+// The browser test's Chromium installs (where it can) while the first steps run.
+const chromiumReady = ensureChromium(path.join(env.STACK_DIR, "logs"));
 
 const vitest = (project: string) => [
   "vitest",
@@ -45,6 +49,7 @@ for (const [step, command, args] of [
 
 const { started, error } = await stackUp;
 console.log("\n=== integration");
+console.log(`[test] ${await chromiumReady}`);
 if (error) {
   console.error(`[stack] could not start: ${error instanceof Error ? error.message : String(error)}`);
   results.push({ step: "integration", ok: false });

@@ -427,6 +427,9 @@ describe("operations", () => {
     const doc = (await app.inject("/openapi.json")).json();
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths["/v1/apps/{app}/events"].post.responses)).toEqual(["202", "400", "401", "403", "413", "415", "503"]);
+    // The tracking API too.
+    expect(Object.keys(doc.paths["/v1/batch"].post.responses)).toEqual(["200", "400", "401", "403", "413", "415", "503"]);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/track", "/v1/t", "/v1/identify", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias", "/v1/import"]));
   });
 
   it("answers unknown routes with a coded 404", async () => {

@@ -5,16 +5,19 @@ import { topicMessageBytes } from "@schematizer/config";
 import type { AppTopics, Producer } from "@schematizer/kafka";
 import { createLogger, opsRoutes, type Logger } from "@schematizer/observability";
 import type { Limits } from "@schematizer/schema";
-import type { Authenticate } from "./auth-cache.ts";
+import type { Authenticate, LookupKey } from "./auth-cache.ts";
 import { MEDIA_TYPES } from "./decode-body.ts";
 import { eventsRoute } from "./events-route.ts";
 import { openApiDocument } from "./openapi.ts";
 import { SinkError } from "./sink-errors.ts";
 import { sinkMetrics } from "./sink-metrics.ts";
+import { trackingRoutes } from "./tracking-route.ts";
 
 export interface SinkDeps {
   producer: Producer;
   authenticate: Authenticate;
+  /** Finds an app from its write key alone: the tracking API (/v1/track, …) is served when given. */
+  lookupKey?: LookupKey;
   topics: (app: string) => AppTopics;
   /** Largest request body, after decompression. */
   maxBodyBytes: number;
@@ -59,21 +62,24 @@ export function buildApp(deps: SinkDeps): FastifyInstance {
   }
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(Object.keys(MEDIA_TYPES), { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  // text/plain: the tracking API's browser SDKs send JSON as text, a request with no preflight.
+  app.addContentTypeParser([...Object.keys(MEDIA_TYPES), "text/plain"], { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, _request, reply) => refuse(error, reply));
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(new SinkError("SINK_NOT_FOUND").toBody()));
 
   opsRoutes(app, { metrics: deps.metrics, notReadyReason: deps.notReadyReason });
   app.get("/openapi.json", async () => openApiDocument({ maxBodyBytes: deps.maxBodyBytes, maxEventBytes: deps.limits.maxEventBytes, maxEvents: deps.maxEvents }));
-  eventsRoute(app, {
+  const routeDeps = {
     ...deps,
     metrics,
     newId: deps.newId ?? randomUUID,
     now: deps.now ?? Date.now,
     // franz gives raw topics this max.message.bytes, from the same event limit.
     maxBatchBytes: topicMessageBytes(deps.limits.maxEventBytes).raw,
-  });
+  };
+  eventsRoute(app, routeDeps);
+  if (deps.lookupKey) trackingRoutes(app, { ...routeDeps, lookupKey: deps.lookupKey });
   return app;
 }
 

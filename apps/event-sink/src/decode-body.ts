@@ -46,20 +46,31 @@ export async function decodeBody(
   format: BodyFormat,
   limits: BodyLimits,
 ): Promise<DecodedBody> {
-  // A request without a body has none to inflate, whatever its headers say.
-  if (raw === undefined || raw.length === 0) throw new SinkError("SINK_NO_EVENTS");
-  const bytes = await inflate(raw, (contentEncoding ?? "identity").trim().toLowerCase(), limits.maxBytes);
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
-    throw new SinkError("SINK_INVALID_UTF8");
-  }
+  const { text, bytes } = await decodeText(raw, contentEncoding, limits.maxBytes);
   const split = format === "json" ? splitJsonBody(text, limits.maxEvents) : splitNdjsonBody(text, limits.maxEvents);
   if (!split.ok) throw new SinkError("SINK_MALFORMED_BODY", `${split.message} at offset ${split.offset}`);
   if (split.events.length === 0) throw new SinkError("SINK_NO_EVENTS");
   if (split.events.length > limits.maxEvents) throw new SinkError("SINK_TOO_MANY_EVENTS", `limit ${limits.maxEvents} events`);
-  return { events: split.events, bytes: bytes.length };
+  return { events: split.events, bytes };
+}
+
+/**
+ * A request body as text: inflated when gzipped (never beyond `maxBytes` of output) and checked
+ * as UTF-8. Throws a SinkError for an empty body, a bad gzip stream, an unknown encoding or bytes
+ * that are not UTF-8.
+ *
+ * @example
+ * await decodeText(gzipSync('{"a":1}'), "gzip", 5_242_880); // { text: '{"a":1}', bytes: 7 }
+ */
+export async function decodeText(raw: Buffer | undefined, contentEncoding: string | undefined, maxBytes: number): Promise<{ text: string; bytes: number }> {
+  // A request without a body has none to inflate, whatever its headers say.
+  if (raw === undefined || raw.length === 0) throw new SinkError("SINK_NO_EVENTS");
+  const bytes = await inflate(raw, (contentEncoding ?? "identity").trim().toLowerCase(), maxBytes);
+  try {
+    return { text: UTF8.decode(bytes), bytes: bytes.length };
+  } catch {
+    throw new SinkError("SINK_INVALID_UTF8");
+  }
 }
 
 async function inflate(raw: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {

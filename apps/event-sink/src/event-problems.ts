@@ -1,5 +1,11 @@
-import type { SchemaError } from "@schematizer/schema";
 import type { EventProblem, ProblemReport } from "./sink-errors.ts";
+
+/** One problem of one event, as the schema core and the tracking API's mapping report them. */
+export interface Problem {
+  readonly code: string;
+  readonly path: string;
+  readonly message: string;
+}
 
 /** Most problems one answer lists; the rest are counted. */
 export const MAX_LISTED_PROBLEMS = 100;
@@ -22,7 +28,7 @@ export class ProblemTally {
   /** Bad events by the code of their first problem, for the metrics. */
   readonly byFirstCode = new Map<string, number>();
 
-  add(index: number, errors: readonly SchemaError[]): void {
+  add(index: number, errors: readonly Problem[]): void {
     this.badEvents++;
     this.totalErrors += errors.length;
     const first = errors[0]?.code ?? "EVENT_INVALID_JSON";

@@ -6,7 +6,7 @@ import type { SinkDeps } from "./app.ts";
 import { decodeBody, MEDIA_TYPES } from "./decode-body.ts";
 import { derivedId, idempotencyKeyOf } from "./event-ids.ts";
 import { ProblemTally } from "./event-problems.ts";
-import { produceEvents } from "./produce-events.ts";
+import { deliver, MESSAGE_OVERHEAD_BYTES, refusal } from "./deliver-events.ts";
 import { SinkError } from "./sink-errors.ts";
 import type { SinkMetrics } from "./sink-metrics.ts";
 
@@ -21,12 +21,6 @@ type RouteDeps = Omit<SinkDeps, "metrics"> & {
 interface Params {
   app: string;
 }
-
-/**
- * What one message adds to its value at most, beyond its key's and id's characters: the
- * received-at header, both header names, and the record's framing.
- */
-const MESSAGE_OVERHEAD_BYTES = 13 + HEADERS.id.length + HEADERS.receivedAt.length + 60;
 
 /** POST /v1/apps/{app}/events: all or nothing, 202 only once Kafka acknowledged every event. */
 export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
@@ -91,19 +85,9 @@ export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
         messages[index] = { key, value: text, headers: { [HEADERS.id]: id, [HEADERS.receivedAt]: receivedAt } };
         boundBytes += 3 * (key.length + id.length) + MESSAGE_OVERHEAD_BYTES;
       }
-      if (problems) {
-        for (const [code, count] of problems.byFirstCode) deps.metrics.eventsRejected.inc({ code }, count);
-        throw new SinkError(problems.tooLarge ? "SINK_EVENT_TOO_LARGE" : "SINK_BAD_EVENTS", undefined, problems.report());
-      }
+      if (problems) throw refusal(problems, deps.metrics);
 
-      const produceStarted = performance.now();
-      await produceEvents(deps.producer, deps.topics(appName).raw, messages, {
-        timeoutMs: deps.produceTimeoutMs,
-        maxBatchBytes: deps.maxBatchBytes,
-        boundBytes,
-      });
-      deps.metrics.produceDuration.observe((performance.now() - produceStarted) / 1000);
-      deps.metrics.eventsAccepted.inc({ app: appName }, messages.length);
+      await deliver(deps, appName, deps.topics(appName).raw, messages, boundBytes);
       deps.metrics.requestDuration.observe({ status: "202" }, (performance.now() - started) / 1000);
       return reply.code(202).send({ accepted: messages.length, ids });
     },

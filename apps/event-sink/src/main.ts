@@ -4,7 +4,7 @@ import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } f
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
 import { buildApp } from "./app.ts";
-import { cachedAuthenticate } from "./auth-cache.ts";
+import { cachedAuthenticate, cachedLookupKey } from "./auth-cache.ts";
 import { readSinkConfig } from "./config.ts";
 
 const config = readSinkConfig();
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const app = buildApp({
     producer,
     authenticate: cachedAuthenticate((app, key) => registry.apps.authenticate(app, key), { ttlMs: config.SINK_AUTH_CACHE_MS }),
+    lookupKey: cachedLookupKey((key) => registry.apps.authenticateKey(key), { ttlMs: config.SINK_AUTH_CACHE_MS }),
     topics: (app) => topicsFor(app, config.TOPIC_PREFIX),
     maxBodyBytes: config.SINK_MAX_BODY_BYTES,
     maxEvents: config.SINK_MAX_EVENTS,

@@ -1,6 +1,8 @@
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./event-ids.ts";
 import { MAX_LISTED_PROBLEMS } from "./event-problems.ts";
 import { SINK_ERRORS } from "./sink-errors.ts";
+import { TRACKING_PROBLEMS } from "./tracking-problems.ts";
+import { TRACKING_PATHS } from "./tracking-route.ts";
 
 export interface PublishedLimits {
   maxBodyBytes: number;
@@ -13,6 +15,58 @@ const EXACTLY_ONCE =
   "and make each event's id the same on every attempt: give every event an `id` (best), or send the request with an `Idempotency-Key` header, " +
   "from which each event without an `id` gets the id `<Idempotency-Key>:<index in the request>`. Events stored under the same id make one row. " +
   "Without either, each attempt gets new ids and a resent event may be stored twice.";
+
+/** The tracking API's paths (Segment's spec; see the README and tracking-message.ts). */
+function trackingPaths(error: (description: string) => object) {
+  const message = {
+    type: "object",
+    description:
+      "A message of Segment's spec. track: event, properties; identify: traits; page and screen: name, category, properties; group: groupId, traits; alias: previousId. " +
+      "Every message: userId or anonymousId, messageId (the event id: a resent message is one row), context, integrations (integrations.schematizer.entype and .enid choose the entity), timestamp, originalTimestamp, sentAt.",
+    properties: {
+      type: { type: "string", enum: ["track", "identify", "page", "screen", "group", "alias"], description: "In a batch; a single call's path says it" },
+      userId: { type: ["string", "number"] },
+      anonymousId: { type: ["string", "number"] },
+      messageId: { type: "string", maxLength: 256 },
+      event: { type: "string" },
+      properties: { type: "object" },
+      traits: { type: "object" },
+      context: { type: "object" },
+      integrations: { type: "object" },
+      timestamp: { type: "string", format: "date-time" },
+      sentAt: { type: "string", format: "date-time" },
+      writeKey: { type: "string" },
+    },
+    example: { event: "Order Completed", userId: "u1", messageId: "m-1", properties: { order_id: "o1", total: 30.5 } },
+  };
+  const batch = {
+    type: "object",
+    required: ["batch"],
+    properties: { batch: { type: "array", items: message, minItems: 1 }, context: { type: "object" }, integrations: { type: "object" }, sentAt: { type: "string", format: "date-time" }, writeKey: { type: "string" } },
+  };
+  const problems = Object.keys(TRACKING_PROBLEMS).join(", ");
+  const operation = (call: string) => ({
+    post: {
+      summary: call === "batch" ? "Send a batch of tracking messages" : `Send one ${call} message`,
+      security: [{ trackingWriteKey: [] }, {}],
+      requestBody: {
+        required: true,
+        description: "JSON as application/json or text/plain; Content-Encoding: gzip is accepted.",
+        content: { "application/json": { schema: call === "batch" ? batch : message }, "text/plain": { schema: { type: "string" } } },
+      },
+      responses: {
+        "200": { description: "Every message is durably in Kafka (acks=all)", content: { "application/json": { schema: { type: "object", properties: { success: { const: true } } } } } },
+        "400": error(`A malformed body, or bad messages (each problem listed by index and path: ${problems}); nothing was accepted`),
+        "401": error("No write key"),
+        "403": error("No app has this key, the app is disabled, or the page's origin is not one the app allows"),
+        "413": error("The body, a message or the number of messages is over its limit; nothing was accepted"),
+        "415": error("Unsupported Content-Type or Content-Encoding"),
+        "503": error("Kafka or the registry is away: resend the same request after Retry-After seconds (messageIds make it safe)"),
+      },
+    },
+  });
+  return Object.fromEntries(Object.entries(TRACKING_PATHS).map(([path, call]) => [path, operation(call)]));
+}
 
 /** The public endpoint, described in OpenAPI 3.1 and served at /openapi.json. */
 export function openApiDocument({ maxBodyBytes, maxEventBytes, maxEvents }: PublishedLimits) {
@@ -79,9 +133,15 @@ export function openApiDocument({ maxBodyBytes, maxEventBytes, maxEvents }: Publ
         `Accepts JSON events for an app. A bad request is refused whole and nothing of it is stored. ` +
         `Bodies up to ${maxBodyBytes} bytes after decompression and ${maxEvents} events; events up to ${maxEventBytes} bytes. ${EXACTLY_ONCE}`,
     },
-    components: { securitySchemes: { writeKey: { type: "http", scheme: "bearer", description: "The app's write key" } } },
+    components: {
+      securitySchemes: {
+        writeKey: { type: "http", scheme: "bearer", description: "The app's write key" },
+        trackingWriteKey: { type: "http", scheme: "basic", description: "The tracking API: the app's write key as user name, an empty password (or writeKey in the body)" },
+      },
+    },
     security: [{ writeKey: [] }],
     paths: {
+      ...trackingPaths(error),
       "/v1/apps/{app}/events": {
         post: {
           summary: "Send events",

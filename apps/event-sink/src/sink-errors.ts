@@ -3,9 +3,23 @@ export const SINK_ERRORS = {
   SINK_AUTH_MISSING: { status: 401, message: "send the app's write key as Authorization: Bearer <key>" },
   SINK_AUTH_DENIED: { status: 403, message: "this key does not write to this app" },
   SINK_APP_DISABLED: { status: 403, message: "this app is disabled" },
+  SINK_WRITE_KEY_MISSING: {
+    status: 401,
+    message: "send the app's write key as the user name of HTTP Basic auth (with an empty password), or as writeKey in the body",
+  },
+  SINK_WRITE_KEY_UNKNOWN: { status: 403, message: "no app has this write key" },
+  SINK_WRITE_KEY_CONFLICT: {
+    status: 400,
+    message: "the body's writeKey differs from the key in the Authorization header; nothing was accepted",
+  },
+  SINK_ORIGIN_DENIED: {
+    status: 403,
+    message: "this app does not accept events from pages of this origin; its operator allows origins with `franz apps origins`",
+  },
   SINK_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
-    message: "send application/json (one event or an array) or application/x-ndjson (one event per line)",
+    message:
+      "send application/json (one event or an array) or application/x-ndjson (one event per line); to the tracking API (/v1/track, …), application/json or text/plain",
   },
   SINK_UNSUPPORTED_ENCODING: { status: 415, message: "Content-Encoding must be gzip or identity" },
   SINK_BODY_TOO_LARGE: { status: 413, message: "the request body is larger than the limit" },

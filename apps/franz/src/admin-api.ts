@@ -89,6 +89,20 @@ export function buildAdminApi(deps: AdminApiDeps): FastifyInstance {
     );
     v1.post<{ Params: { app: string } }>("/apps/:app/disable", async (request) => control.disableApp(request.params.app));
     v1.post<{ Params: { app: string } }>("/apps/:app/enable", async (request) => control.enableApp(request.params.app));
+    v1.put<{ Params: { app: string }; Body: { origins: string[] } }>(
+      "/apps/:app/allowed-origins",
+      {
+        schema: {
+          body: {
+            type: "object",
+            required: ["origins"],
+            additionalProperties: false,
+            properties: { origins: { type: "array", items: { type: "string" } } },
+          },
+        },
+      },
+      async (request) => control.setAllowedOrigins(request.params.app, request.body.origins),
+    );
     v1.post<{ Params: { app: string } }>("/apps/:app/repair-topics", async (request) => control.repairTopics(request.params.app));
     v1.get<{ Params: { app: string; table: string } }>("/apps/:app/tables/:table/lineage", async (request) =>
       control.lineage(request.params.app, request.params.table),

@@ -20,6 +20,10 @@ usage: npm run franz -- <command> [options]
                                   a new write key; the old one works N more seconds (default 0)
   apps disable <name>             refuse the app's events from now on (its data stays)
   apps enable <name>
+  apps origins <name> [<origin> ...] [--clear]
+                                  web origins whose pages may send the app's events to the tracking API
+                                  (https://shop.example.com, https://*.example.com, or *): with origins,
+                                  replaces the list; --clear empties it (browsers refused); alone, prints it
   apps repair-topics <name>       create whatever topics of the app are missing, and raise their
                                   max.message.bytes to what EVENT_MAX_BYTES needs (franz does it for every app at start)
   tables lineage <app> <table>    a table's schema versions and what each changed
@@ -115,6 +119,7 @@ async function run(argv: string[]): Promise<number> {
         print(d, () =>
           [
             `app ${d.name} (${d.settings.dialect}, ${d.disabled ? "disabled" : "enabled"}), created ${d.createdAt.toISOString()}, key rotated ${d.keyRotatedAt.toISOString()}`,
+            `browser origins: ${d.allowedOrigins.length === 0 ? "none" : d.allowedOrigins.join(" ")}`,
             "topics:",
             ...d.topics.map((t) => `  ${t.name.padEnd(32)} ${String(t.partitions).padStart(3)} partitions  ${String(t.messages).padStart(10)} messages${t.ratePerSecond === undefined ? "" : `  ${t.ratePerSecond}/s`}  retention ${Math.round((t.retentionMs ?? 0) / 3_600_000)} h`),
             "consumers:",
@@ -135,6 +140,16 @@ async function run(argv: string[]): Promise<number> {
         const name = need(rest[0], "the app name");
         const app = command === "disable" ? await control.disableApp(name) : await control.enableApp(name);
         print(app, () => `app ${app.name} is ${app.disabled ? "disabled" : "enabled"}`);
+        return 0;
+      }
+      case "apps origins": {
+        const name = need(rest[0], "the app name");
+        const origins = rest.slice(1);
+        const app =
+          origins.length > 0 || flags.has("clear") ? await control.setAllowedOrigins(name, origins) : await control.describeApp(name);
+        print({ name: app.name, allowedOrigins: app.allowedOrigins }, () =>
+          app.allowedOrigins.length === 0 ? `app ${app.name} accepts no browser origin` : `app ${app.name} accepts events from pages of: ${app.allowedOrigins.join(" ")}`,
+        );
         return 0;
       }
       case "apps repair-topics": {

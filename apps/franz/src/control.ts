@@ -175,6 +175,8 @@ export function createControl(deps: ControlDeps) {
     rotateKey: async (name: string, graceSeconds?: number) => ({ writeKey: (await registry.apps.rotateKey(name, { graceSeconds })).key }),
     disableApp: (name: string) => registry.apps.disableApp(name),
     enableApp: (name: string) => registry.apps.enableApp(name),
+    /** Replaces the web origins whose pages may send the app's events (the tracking API's CORS). */
+    setAllowedOrigins: (name: string, origins: readonly string[]) => registry.apps.setAllowedOrigins(name, origins),
 
     async lineage(app: string, table: string): Promise<Lineage> {
       await requireApp(app);

@@ -10,7 +10,7 @@ import { createPool, quoteIdent } from "@schematizer/postgres";
 import { openRegistry, type Registry } from "@schematizer/registry";
 import { coerce, confluentEncode, observe, parseTimestamp, type JsonObject } from "@schematizer/schema";
 import type { Endpoints } from "@schematizer/stack";
-import type { BucketFixture, IsolatedDatabase, KafkaFixture } from "@schematizer/testing";
+import type { BucketFixture, IsolatedDatabase, KafkaFixture, ServiceProcess } from "@schematizer/testing";
 import type pg from "pg";
 import { createBatcher, type Batcher, type BatcherDeps } from "./batcher.ts";
 import { createLedger, migrateLedger, type Ledger } from "./ledger.ts";
@@ -172,6 +172,54 @@ export async function batcherHarness(
       await warehouse.end();
     },
   };
+}
+
+/**
+ * Waits for a batcher process to end on its own (at its crash point) and returns its exit code:
+ * null when a signal ended it.
+ *
+ * @example
+ * ```ts
+ * expect(await exitOf(startService("batcher", { ...h.env, BATCHER_CRASH_POINT: "after-copy" }))).toBeNull();
+ * ```
+ */
+export async function exitOf(service: ServiceProcess): Promise<number | null> {
+  const deadline = Date.now() + 90_000;
+  while (isAlive(service.pid)) {
+    if (Date.now() > deadline) throw new Error(`the batcher never reached its crash point:\n${service.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return service.stop();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until the ledger covers every record of the harness's topic and nothing committed is left to load.
+ *
+ * @example
+ * ```ts
+ * await waitIdle(h, kafka.admin);
+ * ```
+ */
+export async function waitIdle(h: BatcherHarness, admin: KafkaFixture["admin"]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const offsets = await admin.topicOffsets(h.sqlTopic);
+    const ends = (await h.ledger.ends([h.sqlTopic])).get(h.sqlTopic) ?? new Map<number, bigint>();
+    const covered = offsets.every((o) => o.high === "0" || ends.get(o.partition) === BigInt(o.high) - 1n);
+    const backlog = await h.ledger.backlog();
+    if (covered && [...backlog.values()].every((b) => b.pending === 0)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("the batcher did not finish in time");
 }
 
 export { topicsFor };

@@ -49,8 +49,8 @@ export const batcherConfigSchema = z.object({
   BATCHER_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(1),
   /** The batcher's own schema in the control database (ledger tables). */
   BATCHER_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default("batcher"),
-  /** Testing only: SIGKILL the process at this point (before-upload, after-upload, after-ledger, after-copy, before-commit). */
-  BATCHER_CRASH_POINT: z.enum(["before-upload", "after-upload", "after-ledger", "after-copy", "before-commit"]).optional(),
+  /** Testing only: SIGKILL the process at this point (before-upload, after-upload, after-ledger, after-copy, before-commit, before-warehouse-commit: inside the load's warehouse transaction). */
+  BATCHER_CRASH_POINT: z.enum(["before-upload", "after-upload", "after-ledger", "after-copy", "before-commit", "before-warehouse-commit"]).optional(),
   /** Testing only: crash at the Nth time the crash point is reached (default 1). */
   BATCHER_CRASH_AFTER: positiveInt.default(1),
   KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),

@@ -4,7 +4,7 @@
  */
 
 /** The places a crash is checked against. */
-export type CrashPoint = "before-upload" | "after-upload" | "after-ledger" | "after-copy" | "before-commit";
+export type CrashPoint = "before-upload" | "after-upload" | "after-ledger" | "after-copy" | "before-commit" | "before-warehouse-commit";
 
 /** Called at each crash point. */
 export type CrashHook = (point: CrashPoint) => void;

@@ -1,7 +1,7 @@
 import { quoteIdent } from "@schematizer/postgres";
-import { startService, test, type KafkaFixture, type ServiceProcess } from "@schematizer/testing";
+import { startService, test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
-import { batcherHarness, type BatcherHarness, type TestEvent } from "./batcher-test-kit.ts";
+import { batcherHarness, exitOf, waitIdle, type TestEvent } from "./batcher-test-kit.ts";
 import type { CrashPoint } from "./crash-points.ts";
 
 const LOGIN = "_e_user__login";
@@ -32,6 +32,8 @@ describe("kill -9 at every point loses and duplicates nothing", () => {
         }
         const survivor = startService("batcher", env);
         try {
+          // It may find little left to do: its SIGTERM handler must be there before the stop below.
+          await survivor.waitForLog("batcher started");
           await h.waitForRows(LOGIN, 1000, 90_000);
           await h.waitForRows("_e_user__logout", 2000, 90_000);
           // Let anything still pending land before counting duplicates.
@@ -63,36 +65,3 @@ describe("kill -9 at every point loses and duplicates nothing", () => {
     });
   }
 });
-
-/** Waits for a process to end on its own (at its crash point) and returns its exit code: null when a signal ended it. */
-async function exitOf(service: ServiceProcess): Promise<number | null> {
-  const deadline = Date.now() + 90_000;
-  while (isAlive(service.pid)) {
-    if (Date.now() > deadline) throw new Error(`the batcher never reached its crash point:\n${service.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return service.stop();
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Waits until the ledger covers every record of the topic and nothing committed is left to load. */
-async function waitIdle(h: BatcherHarness, admin: KafkaFixture["admin"]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const offsets = await admin.topicOffsets(h.sqlTopic);
-    const ends = (await h.ledger.ends([h.sqlTopic])).get(h.sqlTopic) ?? new Map<number, bigint>();
-    const covered = offsets.every((o) => o.high === "0" || ends.get(o.partition) === BigInt(o.high) - 1n);
-    const backlog = await h.ledger.backlog();
-    if (covered && [...backlog.values()].every((b) => b.pending === 0)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the batcher did not finish in time");
-}

@@ -23,6 +23,7 @@ import pg from "pg";
 import { batcherError } from "./batcher-codes.ts";
 import type { BatcherMetrics } from "./batcher-metrics.ts";
 import type { CrashHook } from "./crash-points.ts";
+import { dimensionOf } from "./dimension-tables.ts";
 import type { Ledger, LedgerBatch } from "./ledger.ts";
 import { classifyLoadError, fateOf } from "./load-error-classes.ts";
 import { failureVerdict } from "./load-failure-policy.ts";
@@ -149,6 +150,10 @@ export function createLoader(deps: LoaderDeps): Loader {
       const applied = await warehouse.appliedVersion(app, table);
       const current = applied === undefined ? undefined : await schemaRef(applied.schemaId);
       const target = current !== undefined && current.schema.version >= files.schema.version ? current : files;
+      // Identifies and groups tables keep a dimension table, at a version of its own.
+      const dimension = dimensionOf(target.schema);
+      const dimensionApplied = dimension === undefined ? undefined : await warehouse.appliedVersion(app, dimension.table);
+      const dimensionCurrent = dimensionApplied === undefined ? undefined : await schemaRef(dimensionApplied.schemaId);
       const result = await warehouse.load({
         app,
         target,
@@ -156,6 +161,8 @@ export function createLoader(deps: LoaderDeps): Loader {
         current,
         batches: batches.map((b) => ({ key: b.dataKey, manifestKey: b.manifestKey, rows: b.rows, gzipBytes: b.gzipBytes })),
         setAside: (refused) => ledger.setAside.keep(refused.map((r) => ({ ...r, app, table, dataKey: r.key, schemaId: files.id, version: files.schema.version }))),
+        ...(dimensionCurrent === undefined ? {} : { dimensionCurrent }),
+        beforeCommit: () => deps.crash("before-warehouse-commit"),
       });
       deps.crash("after-copy");
       const byId = new Map<string, number>();

@@ -11,6 +11,10 @@
  * occurrence of each new id and skips the ids already there. Either way the table gains exactly the
  * rows whose id is new.
  *
+ * A table with a dimension (dimension-tables.ts: identifies and groups) always loads through
+ * staging, and the insert from staging also merges its new rows into the dimension table, in the
+ * same statement (dimension-sql.ts): the dimension changes exactly when the rows land.
+ *
  * Each file loads inside a savepoint of its own. When Postgres refuses rows of it (a value its
  * column cannot hold, a row too big, a constraint added by hand), the file's savepoint is rolled
  * back and the file is loaded again without them (postgres-set-aside.ts): they are handed to the
@@ -25,6 +29,9 @@ import { planPostgres, SYSTEM_COLUMNS } from "@schematizer/schema";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { batcherError } from "./batcher-codes.ts";
+import { postgresStagedLoadSql } from "./dimension-sql.ts";
+import { dimensionOf } from "./dimension-tables.ts";
+import { bringPostgresDimension } from "./postgres-dimension.ts";
 import { isRowError, loadAcceptedRows } from "./postgres-set-aside.ts";
 import { byKey, probeWarehouse, withLoadConnection, type LoadRequest, type LoadResult, type RefusedRow, type Warehouse } from "./warehouse.ts";
 
@@ -151,6 +158,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
     const tableName = target.schema.table;
     const table = `${s}.${quoteIdent(tableName)}`;
     const columns = files.schema.columns.map((c) => quoteIdent(c.name)).join(", ");
+    const dimension = dimensionOf(target.schema);
     return withLoadConnection(pool, async (client) => {
       await client.query("BEGIN");
       // Text of timestamps without a zone (widened dates) means UTC, as in the DDL's conversions.
@@ -178,6 +186,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
           [tableName, target.schema.version, target.id],
         );
       }
+      if (dimension !== undefined) await bringPostgresDimension(client, schema, dimension, target.id, request.dimensionCurrent ?? request.current);
 
       let staged = false;
       const stage = async () => {
@@ -196,6 +205,10 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
       const viaStaging = async (source: Source): Promise<{ copied: number; inserted: number }> => {
         await stage();
         const copied = await copyInto(client, `"_sz_stage"`, columns, source);
+        if (dimension !== undefined) {
+          const merged = await client.query<{ inserted: string }>(postgresStagedLoadSql(schema, dimension, files.schema.columns.map((c) => c.name)));
+          return { copied, inserted: Number(merged.rows[0]?.inserted ?? 0) };
+        }
         const result = await client.query(
           `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM "_sz_stage" ORDER BY "_sz_ord"
            ON CONFLICT (${quoteIdent(SYSTEM_COLUMNS.id)}) DO NOTHING`,
@@ -205,8 +218,8 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
       /** Straight into the table, or through staging when an id repeats. */
       const directOrStaged = async (source: Source, streakKey: string): Promise<{ copied: number; inserted: number }> => {
         const left = stagingFirst.get(streakKey) ?? 0;
-        if (left > 0) {
-          stagingFirst.set(streakKey, left - 1);
+        if (left > 0 || dimension !== undefined) {
+          if (left > 0) stagingFirst.set(streakKey, left - 1);
           return viaStaging(source);
         }
         await client.query("SAVEPOINT sz_direct");
@@ -259,6 +272,7 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
           todo.map((b) => inserted.get(b.key) ?? 0),
         ],
       );
+      request.beforeCommit?.();
       await client.query("COMMIT");
       return { inserted, alreadyLoaded, refused: byKey(refused) };
     });

@@ -5,6 +5,11 @@
  * resizes, ADD COLUMN) run alone and are idempotent; each run of transactional statements commits
  * together with the plan's progress in `_sz_tables`, so a crash never repeats a committed run.
  *
+ * A table with a dimension (dimension-tables.ts: identifies and groups) keeps it in the load's
+ * transaction: a new dimension table is created and filled from the event table there, and each
+ * load merges its rows into it after they are in the event table (dimension-sql.ts). An existing
+ * dimension table's DDL follows the runner contract like the event table's, from its own version.
+ *
  * COPY runs with MAXERROR: the rows Redshift cannot load are skipped and listed in
  * SYS_LOAD_ERROR_DETAIL; the load reads them back from their files and hands them to the loader
  * to be set aside, in the transaction that loads the rest. More bad rows than allowed fail the
@@ -17,6 +22,8 @@ import { planRedshift, quoteIdent, type DdlStatement } from "@schematizer/schema
 import type pg from "pg";
 import { copyManifest } from "./batch-key.ts";
 import { batcherError } from "./batcher-codes.ts";
+import { redshiftBackfillSql, redshiftMergeSql } from "./dimension-sql.ts";
+import { dimensionOf } from "./dimension-tables.ts";
 import { classifyLoadError } from "./load-error-classes.ts";
 import { refusedRows, type FileText, type LoadErrorRow } from "./redshift-set-aside.ts";
 import { copySql, loadErrorsSql, mergeSql, redshiftPrepareStatements, REDSHIFT_MAX_ERRORS, type CopyCredentials } from "./redshift-sql.ts";
@@ -154,8 +161,15 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
     const s = quoteIdent(schema);
     const table = target.schema.table;
     const columns = files.schema.columns.map((c) => c.name);
+    const dimension = dimensionOf(target.schema);
+    const base = request.dimensionCurrent;
+    const baseDimension = base === undefined ? undefined : dimensionOf(base.schema);
+    const dimensionCurrent = base === undefined || baseDimension === undefined ? undefined : { id: base.id, schema: baseDimension.schema };
     return withLoadConnection(pool, async (client) => {
       await evolve(client, schema, request.current, target);
+      if (dimension !== undefined && dimensionCurrent !== undefined) {
+        await evolve(client, schema, dimensionCurrent, { id: target.id, schema: dimension.schema });
+      }
 
       await client.query("BEGIN");
       const keys = request.batches.map((b) => b.key);
@@ -205,7 +219,14 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
         throw batcherError("BATCHER_ROW_COUNT_MISMATCH", `COPY loaded ${counted} rows, the ledger says ${expected}`);
       }
       const refused = counted < expected ? await skippedRows(client, expected - counted, todo.map((b) => b.key)) : [];
+      if (dimension !== undefined && dimensionCurrent === undefined) {
+        // Made with the rows its event table holds, in the transaction that loads the next ones.
+        for (const statement of planRedshift(null, dimension.schema, { schema })) await client.query(statement.sql);
+        for (const sql of redshiftBackfillSql(schema, dimension)) await client.query(sql);
+        await saveProgress(client, schema, dimension.table, { version: dimension.schema.version, schema_id: target.id, plan_schema_id: null, plan_step: null });
+      }
       const merged = await client.query(mergeSql({ schema, table, columns }));
+      if (dimension !== undefined) for (const sql of redshiftMergeSql(schema, dimension)) await client.query(sql);
       await client.query(`DROP TABLE "_sz_stage"`);
       const loadId = todo[0]!.key;
       const values = todo.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}, ${i === 0 ? (merged.rowCount ?? 0) : 0})`).join(", ");
@@ -214,6 +235,7 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
         todo.flatMap((b) => [b.key, table, files.schema.version, b.rows]),
       );
       if (refused.length > 0) await request.setAside(refused);
+      request.beforeCommit?.();
       await client.query("COMMIT");
       // Per-file counts are unknown after one COPY of many files: the load's total is on its first.
       todo.forEach((b) => inserted.set(b.key, b.key === loadId ? (merged.rowCount ?? 0) : 0));

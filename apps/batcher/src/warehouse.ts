@@ -52,6 +52,14 @@ export interface LoadRequest {
    * crashes when); it may be called again with the same rows after a crash.
    */
   readonly setAside: (rows: readonly RefusedRow[]) => Promise<void>;
+  /**
+   * For a table with a dimension (dimension-tables.ts): the table's version its dimension table
+   * was last brought to, undefined while it has none. The dimension table is created, filled and
+   * kept in the load's transaction.
+   */
+  readonly dimensionCurrent?: SchemaRef;
+  /** Called just before the load's transaction commits (the tests' `before-warehouse-commit` crash point). */
+  readonly beforeCommit?: () => void;
 }
 
 export interface LoadResult {

@@ -39,6 +39,14 @@ describe("planPostgres", () => {
     expect(planPostgres(null, v1)[0]?.sql).toMatch(/^CREATE TABLE IF NOT EXISTS "_e_user__pass_mission" \(/);
   });
 
+
+  it("keys a new table on another column when asked (a dimension table on its entity)", () => {
+    const sql = planPostgres(null, v1, { schema: "acme", primaryKey: "_sz_enid" })[0]?.sql ?? "";
+    expect(sql.split("\n").at(-2)).toBe('  PRIMARY KEY ("_sz_enid")');
+    // Only a new table has a key to choose; later versions add and widen columns alike.
+    const v2 = evolve(v1, { score: 1.5 });
+    expect(planPostgres(v1, v2, { primaryKey: "_sz_enid" })).toEqual(planPostgres(v1, v2));
+  });
   it("adds one column per statement, idempotently", () => {
     const v2 = evolve(v1, { score: 1.5, at: "2015-01-01" });
     expect(planPostgres(v1, v2, { schema: "acme" })).toEqual([

@@ -39,7 +39,7 @@ export function planPostgres(prev: TableSchema | null, next: TableSchema, option
   if (next.dialect !== "postgres") throw new Error(`planPostgres given a ${next.dialect} schema`);
   assertEvolution(prev, next);
   const table = qualifiedTable(next, options);
-  if (prev === null || prev.version === 0) return [createTable(table, next)];
+  if (prev === null || prev.version === 0) return [createTable(table, next, options.primaryKey ?? SYSTEM_COLUMNS.id)];
 
   const old = new Map(prev.columns.map((c) => [c.name, c]));
   const statements: DdlStatement[] = [];
@@ -57,13 +57,13 @@ export function planPostgres(prev: TableSchema | null, next: TableSchema, option
   return statements;
 }
 
-function createTable(table: string, schema: TableSchema): DdlStatement {
+function createTable(table: string, schema: TableSchema, primaryKey: string): DdlStatement {
   const lines = schema.columns.map((c) => {
     const notNull = NOT_NULL_SYSTEM_COLUMNS.has(c.name) ? " NOT NULL" : "";
     return `  ${quoteIdent(c.name)} ${postgresType(c)}${notNull}`;
   });
-  // The primary key makes a replayed load skip rows it already stored.
-  lines.push(`  PRIMARY KEY (${quoteIdent(SYSTEM_COLUMNS.id)})`);
+  // On `_sz_id` (the default), the primary key makes a replayed load skip rows it already stored.
+  lines.push(`  PRIMARY KEY (${quoteIdent(primaryKey)})`);
   return { sql: `CREATE TABLE IF NOT EXISTS ${table} (\n${lines.join(",\n")}\n)`, transactional: true };
 }
 

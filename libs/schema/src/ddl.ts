@@ -29,6 +29,11 @@ export interface DdlStatement {
 export interface DdlOptions {
   /** Warehouse schema (one per app); unqualified names resolve through the search path when absent. */
   readonly schema?: string;
+  /**
+   * Postgres only: the column a new table is keyed on (default `_sz_id`, which makes a replayed
+   * load skip the rows it stored already). A dimension table is keyed on its entity instead.
+   */
+  readonly primaryKey?: string;
 }
 
 /** SQLSTATE duplicate_column. */

@@ -33,7 +33,7 @@ import { postgresStagedLoadSql } from "./dimension-sql.ts";
 import { dimensionOf } from "./dimension-tables.ts";
 import { bringPostgresDimension } from "./postgres-dimension.ts";
 import { isRowError, loadAcceptedRows } from "./postgres-set-aside.ts";
-import { byKey, probeWarehouse, withLoadConnection, type LoadRequest, type LoadResult, type RefusedRow, type Warehouse } from "./warehouse.ts";
+import { byKey, oncePerKey, probeWarehouse, withLoadConnection, type LoadRequest, type LoadResult, type RefusedRow, type Warehouse } from "./warehouse.ts";
 
 export interface PostgresWarehouseOptions {
   readonly pool: pg.Pool;
@@ -48,6 +48,8 @@ export interface PostgresWarehouseOptions {
 
 const UNIQUE_VIOLATION = "23505";
 const DUPLICATE_DATABASE = "42P04";
+/** unique_violation, duplicate_schema, duplicate_table. */
+const ALREADY_EXISTS = new Set([UNIQUE_VIOLATION, "42P06", "42P07"]);
 
 /**
  * Creates a database on the server of `url` unless it exists (the local default warehouse).
@@ -90,14 +92,12 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
   const prefix = options.schemaPrefix ?? "";
   const streak = options.stagingStreak ?? 8;
   const maxSetAsideRows = options.maxSetAsideRows ?? 1000;
-  const prepared = new Set<string>();
   /** Tables whose recent loads met duplicate ids, with how many more loads use staging first. */
   const stagingFirst = new Map<string, number>();
 
   const schemaOf = (app: string) => `${prefix}${app}`;
 
-  async function prepare(app: string): Promise<void> {
-    if (prepared.has(app)) return;
+  async function createBookkeeping(app: string): Promise<void> {
     const s = quoteIdent(schemaOf(app));
     for (const statement of [
       `CREATE SCHEMA IF NOT EXISTS ${s}`,
@@ -117,12 +117,14 @@ export function postgresWarehouse(options: PostgresWarehouseOptions): Warehouse 
       )`,
     ]) {
       await pool.query(statement).catch((error: unknown) => {
-        // Concurrent IF NOT EXISTS can still collide in the catalog; the object exists then.
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        // IF NOT EXISTS run at the same moment by another process can still collide in the catalog
+        // (a unique violation, or "already exists"): the object exists then.
+        if (!ALREADY_EXISTS.has((error as { code?: string }).code ?? "")) throw error;
       });
     }
-    prepared.add(app);
   }
+  /** Loads of several tables of an app ask at the same moment: one run. */
+  const prepare = oncePerKey(createBookkeeping);
 
   /** The rows of a batch file, as gzip CSV from the bucket or CSV already in memory. */
   type Source = { readonly key: string } | { readonly csv: Buffer };

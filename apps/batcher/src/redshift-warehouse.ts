@@ -27,7 +27,7 @@ import { dimensionOf } from "./dimension-tables.ts";
 import { classifyLoadError } from "./load-error-classes.ts";
 import { refusedRows, type FileText, type LoadErrorRow } from "./redshift-set-aside.ts";
 import { copySql, loadErrorsSql, mergeSql, redshiftPrepareStatements, REDSHIFT_MAX_ERRORS, type CopyCredentials } from "./redshift-sql.ts";
-import { byKey, probeWarehouse, withLoadConnection, type LoadRequest, type LoadResult, type RefusedRow, type SchemaRef, type Warehouse } from "./warehouse.ts";
+import { byKey, oncePerKey, probeWarehouse, withLoadConnection, type LoadRequest, type LoadResult, type RefusedRow, type SchemaRef, type Warehouse } from "./warehouse.ts";
 
 const gunzip = promisify(gunzipCallback);
 
@@ -61,7 +61,6 @@ interface Progress {
 export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse {
   const { pool, store } = options;
   const prefix = options.schemaPrefix ?? "";
-  const prepared = new Set<string>();
   const schemaOf = (app: string) => `${prefix}${app}`;
   const maxErrors = Math.min(REDSHIFT_MAX_ERRORS, options.maxSetAsideRows ?? 1000);
 
@@ -89,11 +88,10 @@ export function redshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse 
     return rows;
   }
 
-  async function prepare(app: string): Promise<void> {
-    if (prepared.has(app)) return;
+  /** Loads of several tables of an app ask at the same moment: one run. */
+  const prepare = oncePerKey(async (app) => {
     for (const statement of redshiftPrepareStatements(schemaOf(app))) await pool.query(statement);
-    prepared.add(app);
-  }
+  });
 
   async function progressOf(client: pg.PoolClient, schema: string, table: string): Promise<Progress | undefined> {
     const { rows } = await client.query<Progress>(

@@ -139,3 +139,27 @@ export async function withLoadConnection<T>(pool: pg.Pool, work: (client: pg.Poo
     client.release(broken);
   }
 }
+
+/**
+ * `run` once per key in this process, shared by every caller that comes while it runs; a run that
+ * failed is forgotten, so the next caller tries again. For the bookkeeping of an app, which the
+ * loads of several of its tables ask for at the same moment.
+ *
+ * @example
+ * ```ts
+ * const prepare = oncePerKey((app: string) => createBookkeeping(app));
+ * await Promise.all([prepare("acme"), prepare("acme")]); // one run
+ * ```
+ */
+export function oncePerKey(run: (key: string) => Promise<void>): (key: string) => Promise<void> {
+  const runs = new Map<string, Promise<void>>();
+  return (key) => {
+    let done = runs.get(key);
+    if (done === undefined) {
+      done = run(key);
+      runs.set(key, done);
+      done.catch(() => runs.delete(key));
+    }
+    return done;
+  };
+}

@@ -77,6 +77,10 @@ export function buildApp(deps: SinkDeps): FastifyInstance {
     now: deps.now ?? Date.now,
     // franz gives raw topics this max.message.bytes, from the same event limit.
     maxBatchBytes: topicMessageBytes(deps.limits.maxEventBytes).raw,
+    // A line per request would cost more than the request: routes log warnings and errors (and
+    // count in metrics). Fastify gives a route with a level of its own a logger at that level
+    // whatever the app's, so an app built without a logger keeps its routes silent.
+    logLevel: deps.log === undefined ? ("silent" as const) : ("warn" as const),
   };
   eventsRoute(app, routeDeps);
   if (deps.lookupKey) trackingRoutes(app, { ...routeDeps, lookupKey: deps.lookupKey });
@@ -96,3 +100,4 @@ function toSinkError(error: unknown): SinkError {
   if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) return new SinkError("SINK_BAD_REQUEST", message);
   return new SinkError("SINK_INTERNAL");
 }
+

@@ -16,6 +16,8 @@ type RouteDeps = Omit<SinkDeps, "metrics"> & {
   now: () => number;
   /** max.message.bytes of the raw topics: no produced batch is larger. */
   maxBatchBytes: number;
+  /** Each route's log level. */
+  logLevel: "warn" | "silent";
 };
 
 interface Params {
@@ -27,8 +29,7 @@ export function eventsRoute(app: FastifyInstance, deps: RouteDeps): void {
   app.post<{ Params: Params; Body: Buffer | undefined }>(
     "/v1/apps/:app/events",
     {
-      // A log line per request would cost more than the request: errors are logged, and counted in metrics.
-      logLevel: "warn",
+      logLevel: deps.logLevel,
       // Authenticate before the body is read: an unauthenticated client costs no parsing.
       onRequest: async (request) => {
         const header = request.headers.authorization;

@@ -21,6 +21,8 @@ type RouteDeps = Omit<SinkDeps, "metrics" | "lookupKey"> & {
   newId: () => string;
   now: () => number;
   maxBatchBytes: number;
+  /** Each route's log level. */
+  logLevel: "warn" | "silent";
 };
 
 /**
@@ -60,7 +62,7 @@ export function trackingRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const early = new WeakMap<FastifyRequest, Promise<KeyVerdict>>();
 
   for (const [path, call] of Object.entries(TRACKING_PATHS)) {
-    app.options(path, { logLevel: "warn" }, async (request, reply) => {
+    app.options(path, { logLevel: deps.logLevel }, async (request, reply) => {
       const requested = request.headers["access-control-request-headers"];
       void reply.headers(preflightHeaders(request.headers.origin, typeof requested === "string" ? requested : undefined));
       return reply.code(204).send();
@@ -69,7 +71,7 @@ export function trackingRoutes(app: FastifyInstance, deps: RouteDeps): void {
     app.post<{ Body: Buffer | undefined }>(
       path,
       {
-        logLevel: "warn",
+        logLevel: deps.logLevel,
         onRequest: async (request, reply) => {
           // Set first, so that every answer, refusals included, is readable by the page.
           void reply.headers(answerHeaders(request.headers.origin));

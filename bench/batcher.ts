@@ -19,12 +19,14 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { waitFor } from "@schematizer/errors";
-import { topicsFor, type ProducedMessage } from "@schematizer/kafka";
+import { confluentEncode, topicsFor } from "@schematizer/contracts";
+import type { ProducedMessage } from "@schematizer/kafka";
 import { createPool, quoteIdent } from "@schematizer/postgres";
 import { dropBucket, ensureBucket, s3Client } from "@schematizer/s3";
-import { coerce, confluentEncode, observe, planPostgres, type TableSchema } from "@schematizer/schema";
+import { coerce, observe, type TableSchema } from "@schematizer/schema";
+import { planPostgres } from "@schematizer/warehouse";
 import { from as copyFrom } from "pg-copy-streams";
-import { CsvRowEncoder } from "../apps/batcher/src/csv.ts";
+import { CsvRowEncoder } from "../apps/batcher/src/staging/csv.ts";
 import { batcherEnv, benchScratch, freePort, report, startBenchService } from "./bench-kit.ts";
 
 const ROWS = Number(process.env.BATCHER_BENCH_ROWS ?? 500_000);

@@ -6,12 +6,23 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { waitFor } from "@schematizer/errors";
-import { kafkajsClient, topicsFor, type Admin, type KafkaClient } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import { kafkajsClient, type Admin, type KafkaClient } from "@schematizer/kafka";
 import { createPool, quoteIdent } from "@schematizer/postgres";
 import { openRegistry, type Registry } from "@schematizer/registry";
-import { createStack, repoRoot, resolveEndpoints, type Endpoints } from "@schematizer/stack";
+import {
+  buildServices,
+  createStack,
+  repoRoot,
+  resolveEndpoints,
+  serviceCommand,
+  serviceEnv,
+  sharedServiceEnv,
+  type Endpoints,
+  type ServiceName,
+  type ServiceScope,
+} from "@schematizer/stack";
 import type pg from "pg";
 
 export { freePort } from "@schematizer/stack";
@@ -26,14 +37,20 @@ export interface BenchScratch {
   registry: Registry;
   /** Creates an app in the registry with its three topics; returns its write key. */
   createApp(app: string, partitions: number): Promise<string>;
-  /** Environment for a service process pointed at this scratch corner. */
-  serviceEnv(): Record<string, string>;
+  /** The corner of the stack the benchmark works in. */
+  scope: ServiceScope;
+  /**
+   * A service's environment in this scratch corner (its consumer group under the prefix; the
+   * batcher's ledger and warehouse schemas); without a service, the variables every service reads.
+   */
+  serviceEnv(service?: ServiceName): Record<string, string>;
   cleanup(): Promise<void>;
 }
 
-/** Fails unless the stack answers: benchmarks measure the real thing. */
+/** Fails unless the stack answers: benchmarks measure the real thing. Builds the services' bundles, which they start. */
 export async function benchScratch(): Promise<BenchScratch> {
-  const down = (await createStack().status()).filter((s) => !s.ready);
+  const [status] = await Promise.all([createStack().status(), buildServices()]);
+  const down = status.filter((s) => !s.ready);
   if (down.length > 0) throw new Error(`start the stack first (npm run stack -- up): ${down.map((s) => s.name).join(", ")} down`);
   const endpoints = resolveEndpoints();
   const id = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
@@ -44,6 +61,7 @@ export async function benchScratch(): Promise<BenchScratch> {
   const registry = await openRegistry({ pool, schema, topicPrefix: prefix });
   const kafka = kafkajsClient({ brokers: endpoints.kafka.brokers, clientId: "bench" });
   const admin = await kafka.admin();
+  const scope: ServiceScope = { schema, topicPrefix: prefix, logLevel: "warn" };
   return {
     endpoints,
     prefix,
@@ -58,13 +76,8 @@ export async function benchScratch(): Promise<BenchScratch> {
       await admin.createTopics([t.raw, t.sql, t.dlq].map((name) => ({ name, partitions })));
       return key;
     },
-    serviceEnv: () => ({
-      KAFKA_BROKERS: endpoints.kafka.brokers.join(","),
-      DATABASE_URL: endpoints.postgres.url,
-      REGISTRY_SCHEMA: schema,
-      TOPIC_PREFIX: prefix,
-      LOG_LEVEL: "warn",
-    }),
+    scope,
+    serviceEnv: (service) => (service === undefined ? sharedServiceEnv(endpoints, scope) : serviceEnv(service, endpoints, scope)),
     async cleanup() {
       await admin.deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)));
       await admin.close();
@@ -76,24 +89,14 @@ export async function benchScratch(): Promise<BenchScratch> {
 
 /** The environment of a batcher loading this scratch corner's apps into `<schema>_<app>` schemas of the stack's Postgres. */
 export function batcherEnv(scratch: BenchScratch, bucket: string, port: number): Record<string, string> {
-  return {
-    ...scratch.serviceEnv(),
-    BATCHER_PORT: String(port),
-    BATCHER_GROUP_ID: `${scratch.prefix}batcher`,
-    BATCHER_SCHEMA: scratch.schema,
-    BATCHER_TOPIC_REFRESH_MS: "500",
-    S3_ENDPOINT: scratch.endpoints.s3.endpoint,
-    S3_ACCESS_KEY_ID: scratch.endpoints.s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: scratch.endpoints.s3.secretAccessKey,
-    S3_BUCKET: bucket,
-    WAREHOUSE_URL: scratch.endpoints.postgres.url,
-    WAREHOUSE_SCHEMA_PREFIX: `${scratch.schema}_`,
-  };
+  return { ...serviceEnv("batcher", scratch.endpoints, { ...scratch.scope, bucket }), BATCHER_PORT: String(port), BATCHER_TOPIC_REFRESH_MS: "500" };
 }
 
-/** A service's main.ts as a child process, as it runs in production. */
+/** A service as a child process, as it runs in production. */
 export interface BenchService {
   pid: number;
+  /** Milliseconds from spawning the process to its ready log line. */
+  readyMs: number;
   /** Peak resident memory so far, in MB (VmHWM). */
   peakRssMb(): number;
   /** CPU time (user and system) the process has used so far, in ms. */
@@ -102,26 +105,33 @@ export interface BenchService {
 }
 
 /**
- * Starts an app as it runs in production. BENCH_NODE_FLAGS adds node flags to every service,
- * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of each.
+ * Starts a service as it runs in production, from its bundle (built by `benchScratch`).
+ * BENCH_NODE_FLAGS adds node flags to every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * for a profile of each.
  */
-export async function startBenchService(app: string, env: Record<string, string>, readyLog: string, nodeFlags: string[] = []): Promise<BenchService> {
-  const root = repoRoot();
+export async function startBenchService(app: ServiceName, env: Record<string, string>, readyLog: string, nodeFlags: string[] = []): Promise<BenchService> {
   const extraFlags = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...extraFlags, ...nodeFlags, "--import", "tsx", path.join(root, "apps", app, "src", "main.ts")], {
-    cwd: root,
+  const { command, args } = serviceCommand(app, "main", [...extraFlags, ...nodeFlags]);
+  const child: ChildProcess = spawn(command, args, {
+    cwd: repoRoot(),
     env: { ...process.env, ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  const spawnedAt = performance.now();
+  let readyAt: number | undefined;
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    if (readyAt === undefined && output.includes(readyLog)) readyAt = performance.now();
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await waitFor(`${app} to start`, async () => {
     if (child.exitCode !== null) throw new Error(`${app} exited: ${output}`);
-    return output.includes(readyLog) ? true : undefined;
+    return readyAt !== undefined ? true : undefined;
   }, { timeoutMs: 60_000, intervalMs: 50 });
   return {
     pid: child.pid!,
+    readyMs: Math.round(readyAt! - spawnedAt),
     peakRssMb: () => peakRssMb(child.pid!),
     cpuMs: () => cpuMs(child.pid!),
     async stop() {

@@ -21,7 +21,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sampleEntity, sampleEvent } from "./sample-events.ts";
-import { HEADERS, kafkajsClient, platformaticClient, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
+import { HEADERS } from "@schematizer/contracts";
+import { kafkajsClient, platformaticClient, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
 
 const SECONDS = Number(process.env.KAFKA_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.KAFKA_BENCH_ROUNDS ?? 3);

@@ -15,9 +15,9 @@
  * Run: npm run bench:schema   (SCHEMA_BENCH_EVENTS, SCHEMA_BENCH_SECONDS to change the size)
  * The last line printed is one JSON object with the figures.
  */
+import { confluentEncode } from "@schematizer/contracts";
 import {
   coerce,
-  confluentEncode,
   emptySchema,
   mergeSchema,
   observe,

@@ -15,7 +15,8 @@
  * The last line printed is one JSON object with the figures.
  */
 import { randomUUID } from "node:crypto";
-import { createKafkaClient, HEADERS, topicsFor, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
+import { HEADERS, topicsFor } from "@schematizer/contracts";
+import { createKafkaClient, type KafkaClient, type ProducedMessage } from "@schematizer/kafka";
 import { sampleEvent } from "./sample-events.ts";
 import { nativeOfTrack, sampleTrack } from "./sample-tracks.ts";
 import { benchScratch, freePort, peakRssMb, percentile, report, startBenchService } from "./bench-kit.ts";

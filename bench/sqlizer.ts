@@ -10,7 +10,8 @@
  * Run: npm run bench:sqlizer   (needs `npm run stack -- up`; SQLIZER_BENCH_EVENTS)
  * The last line printed is one JSON object with the figures.
  */
-import { createKafkaClient, HEADERS, KAFKA_CLIENTS, topicsFor, type KafkaClientKind, type ProducedMessage } from "@schematizer/kafka";
+import { HEADERS, topicsFor } from "@schematizer/contracts";
+import { createKafkaClient, KAFKA_CLIENTS, type KafkaClientKind, type ProducedMessage } from "@schematizer/kafka";
 import { waitFor } from "@schematizer/errors";
 import { benchScratch, freePort, peakRssMb, report, startBenchService } from "./bench-kit.ts";
 

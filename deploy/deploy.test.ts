@@ -1,8 +1,8 @@
 /**
  * The deployment files cannot run here (no Docker, no cluster); this checks what can be checked:
  * they parse, each service is given only variables its configuration reads and every one it
- * requires, each command names an entry point that exists, and the dashboard queries only
- * metrics the services export.
+ * requires, each command names an entry point the build makes (from a source that exists), and
+ * the dashboard queries only metrics the services export.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { SERVICE_NODE_FLAGS, serviceEntries } from "@schematizer/stack/bundles";
 import { batcherConfigSchema } from "../apps/batcher/src/config.ts";
 import { sinkConfigSchema } from "../apps/event-sink/src/config.ts";
 import { franzConfigSchema } from "../apps/franz/src/config.ts";
@@ -19,17 +20,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const read = (file: string) => readFileSync(path.join(root, file), "utf8");
 
 const SCHEMAS: Record<string, z.ZodObject> = {
-  "apps/event-sink/src/main.ts": sinkConfigSchema,
-  "apps/sqlizer/src/main.ts": sqlizerConfigSchema,
-  "apps/batcher/src/main.ts": batcherConfigSchema,
-  "apps/franz/src/main.ts": franzConfigSchema,
-  "apps/franz/src/cli.ts": franzConfigSchema,
+  "apps/event-sink/dist/main.js": sinkConfigSchema,
+  "apps/sqlizer/dist/main.js": sqlizerConfigSchema,
+  "apps/batcher/dist/main.js": batcherConfigSchema,
+  "apps/franz/dist/main.js": franzConfigSchema,
+  "apps/franz/dist/cli.js": franzConfigSchema,
 };
+
+/** The bundle `npm run build` makes at this path, if it makes one. */
+const built = (entry: string) => serviceEntries(root).find((e) => e.output === entry);
 
 function checkEnv(entry: string, names: string[], where: string, { requireAll = true } = {}) {
   const schema = SCHEMAS[entry];
   expect(schema, `${where}: ${entry} is not a service entry point`).toBeDefined();
-  expect(existsSync(path.join(root, entry)), `${where}: ${entry} does not exist`).toBe(true);
+  expect(existsSync(path.join(root, built(entry)?.source ?? entry)), `${where}: ${entry} is not built from a source that exists`).toBe(true);
   const known = Object.keys(schema!.shape);
   const unknown = names.filter((n) => !known.includes(n));
   expect(unknown, `${where}: variables ${entry} does not read`).toEqual([]);
@@ -47,7 +51,7 @@ describe("docker-compose.yml", () => {
     const ours = Object.entries(compose.services).filter(([, s]) => s.image === "schematizer:local");
     expect(ours.map(([name]) => name).sort()).toEqual(["batcher", "event-sink", "franz", "franz-cli", "sqlizer"]);
     for (const [name, service] of ours) {
-      const entry = service.entrypoint?.at(-1)?.endsWith(".ts") ? service.entrypoint.at(-1)! : service.command![0]!;
+      const entry = service.entrypoint?.at(-1)?.endsWith(".js") ? service.entrypoint.at(-1)! : service.command![0]!;
       checkEnv(entry, Object.keys(service.environment ?? {}), `compose ${name}`, { requireAll: name !== "franz-cli" });
     }
   });
@@ -91,7 +95,8 @@ describe("Grafana dashboard", () => {
     const declared = new Set<string>();
     for (const app of ["event-sink", "sqlizer", "batcher", "franz"]) {
       const dir = path.join(root, "apps", app, "src");
-      for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.includes(".test."))) {
+      // Recursive: an app's sources may sit in folders of their own (apps/batcher/src/operations/).
+      for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.includes(".test."))) {
         for (const m of readFileSync(path.join(dir, file), "utf8").matchAll(/name: "((?:sink|sqlizer|batcher|franz)_[a-z_]+)"/g)) declared.add(m[1]!);
       }
     }
@@ -108,11 +113,16 @@ describe("Grafana dashboard", () => {
 });
 
 describe("Dockerfile", () => {
-  it("installs the locked dependencies and runs entry points with the tsx loader", () => {
+  it("installs the locked dependencies, builds the bundles, and runs them with the services' Node flags and no TypeScript loader", () => {
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toMatch(/^RUN npm ci/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--import", "tsx"\]$/m);
-    expect(existsSync(path.join(root, /^CMD \["(.+)"\]$/m.exec(dockerfile)![1]!))).toBe(true);
+    expect(dockerfile).toMatch(/^RUN npm run build/m);
+    const runStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+    expect(runStage).toContain(`ENTRYPOINT ${JSON.stringify(["node", ...SERVICE_NODE_FLAGS]).replaceAll(",", ", ")}\n`);
+    expect(runStage).not.toMatch(/tsx|\.ts"/);
+    const cmd = /^CMD \["(.+)"\]$/m.exec(runStage)![1]!;
+    expect(existsSync(path.join(root, built(cmd)?.source ?? cmd)), `${cmd} is not built from a source that exists`).toBe(true);
+    for (const { output } of serviceEntries(root)) expect(runStage, `the image lacks ${output}`).toContain(`COPY --from=build /app/${path.dirname(output)} ${path.dirname(output)}`);
   });
 });
 

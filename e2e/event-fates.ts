@@ -4,7 +4,8 @@
  * the pipeline keeps: every accepted event ends as exactly one of them.
  */
 import { retry } from "@schematizer/errors";
-import { HEADERS, type Consumer, type KafkaClient } from "@schematizer/kafka";
+import { readDeadLetter } from "@schematizer/contracts";
+import type { Consumer, KafkaClient } from "@schematizer/kafka";
 import { quoteIdent } from "@schematizer/postgres";
 import type pg from "pg";
 
@@ -52,9 +53,10 @@ export async function watchDeadLetters(client: KafkaClient, topic: string, group
       try {
         await c.run(async (batch) => {
           for (const m of batch.messages) {
-            const id = m.headers[HEADERS.id]?.toString() ?? `${m.topic}/${m.partition}/${m.offset}`;
+            const letter = readDeadLetter(m);
+            const id = letter?.id ?? `${m.topic}/${m.partition}/${m.offset}`;
             counts.set(id, (counts.get(id) ?? 0) + 1);
-            codes.set(id, m.headers[HEADERS.errorCode]?.toString() ?? "?");
+            codes.set(id, letter?.code ?? "?");
           }
         });
       } catch (error) {

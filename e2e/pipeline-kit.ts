@@ -4,11 +4,10 @@
  * named `<test schema>_<app>` in the test's database, dropped afterwards).
  */
 import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { waitFor } from "@schematizer/errors";
 import type { KafkaClientKind } from "@schematizer/kafka";
 import { createPool, quoteIdent } from "@schematizer/postgres";
-import { repoRoot, type Endpoints } from "@schematizer/stack";
+import { repoRoot, serviceCommand, serviceEnv, type Endpoints, type ServiceName, type ServiceScope } from "@schematizer/stack";
 import { freePort, startService, type BucketFixture, type IsolatedDatabase, type KafkaFixture, type ServiceProcess } from "@schematizer/testing";
 import type pg from "pg";
 
@@ -48,42 +47,36 @@ export async function startPipeline(
   options: PipelineOptions = {},
 ): Promise<Pipeline> {
   const { kafka, db, bucket, endpoints } = fixtures;
-  const brokers = (options.brokers ?? endpoints.kafka.brokers).join(",");
-  const schemaPrefix = `${db.schema}_`;
-  const common = {
-    KAFKA_BROKERS: brokers,
-    DATABASE_URL: db.url,
-    REGISTRY_SCHEMA: db.schema,
-    TOPIC_PREFIX: kafka.prefix,
-    ...(options.kafkaClient ? { KAFKA_CLIENT: options.kafkaClient } : {}),
+  // The test's corner of the stack: its database schema, topic prefix and bucket.
+  const scope: ServiceScope = {
+    ...(options.brokers ? { brokers: options.brokers } : {}),
+    databaseUrl: db.url,
+    schema: db.schema,
+    topicPrefix: kafka.prefix,
+    bucket: bucket.bucket,
+    ...(options.kafkaClient ? { kafkaClient: options.kafkaClient } : {}),
   };
+  const schemaPrefix = `${db.schema}_`;
   const sinkPort = await freePort();
   const envs: Record<string, Record<string, string>> = {
-    sink: { ...common, SINK_PORT: String(sinkPort), SINK_HOST: "127.0.0.1", SINK_AUTH_CACHE_MS: "1000" },
+    sink: { ...serviceEnv("event-sink", endpoints, scope), SINK_PORT: String(sinkPort), SINK_HOST: "127.0.0.1", SINK_AUTH_CACHE_MS: "1000" },
     batcher: {
-      ...common,
-      S3_ENDPOINT: endpoints.s3.endpoint,
-      S3_REGION: endpoints.s3.region,
-      S3_ACCESS_KEY_ID: endpoints.s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: endpoints.s3.secretAccessKey,
-      S3_BUCKET: bucket.bucket,
-      BATCHER_SCHEMA: db.schema,
+      ...serviceEnv("batcher", endpoints, scope),
+      // The same name the scope gives it, registered with the fixture so that it is deleted after the test.
       BATCHER_GROUP_ID: kafka.group("batcher"),
       BATCHER_PORT: "0",
       BATCHER_TOPIC_REFRESH_MS: "500",
       BATCHER_LOAD_POLL_MS: "200",
       BATCHER_RETRY_BASE_MS: "200",
       BATCHER_RETRY_MAX_MS: "2000",
-      WAREHOUSE_URL: db.url,
-      WAREHOUSE_SCHEMA_PREFIX: schemaPrefix,
     },
   };
   const sqlizerGroup = kafka.group("sqlizer");
   const sqlizerCount = options.sqlizers ?? 1;
   for (let i = 1; i <= sqlizerCount; i++) {
-    envs[`sqlizer-${i}`] = { ...common, SQLIZER_GROUP_ID: sqlizerGroup, SQLIZER_PORT: "0", SQLIZER_TOPIC_REFRESH_MS: "500", SQLIZER_INSTANCE: `e2e-${i}` };
+    envs[`sqlizer-${i}`] = { ...serviceEnv("sqlizer", endpoints, scope), SQLIZER_GROUP_ID: sqlizerGroup, SQLIZER_PORT: "0", SQLIZER_TOPIC_REFRESH_MS: "500", SQLIZER_INSTANCE: `e2e-${i}` };
   }
-  const app = (name: string) => (name === "sink" ? "event-sink" : name.startsWith("sqlizer") ? "sqlizer" : "batcher");
+  const app = (name: string): ServiceName => (name === "sink" ? "event-sink" : name.startsWith("sqlizer") ? "sqlizer" : "batcher");
   const ready = { "event-sink": "event-sink listening", sqlizer: "sqlizer running", batcher: "batcher started" };
   const launch = async (name: string) => {
     const service = startService(app(name), envs[name]!);
@@ -101,10 +94,11 @@ export async function startPipeline(
       return (JSON.parse(pipeline.franz(["apps", "create", name, ...flags, "--json"])) as { writeKey: string }).writeKey;
     },
     franz(args) {
-      const out = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot(), "apps/franz/src/cli.ts"), ...args], {
+      const cli = serviceCommand("franz", "cli");
+      const out = spawnSync(cli.command, [...cli.args, ...args], {
         cwd: repoRoot(),
         encoding: "utf8",
-        env: { ...process.env, ...common, FRANZ_RAW_PARTITIONS: "2", FRANZ_SQL_PARTITIONS: "2" },
+        env: { ...process.env, ...serviceEnv("franz", endpoints, scope), FRANZ_RAW_PARTITIONS: "2", FRANZ_SQL_PARTITIONS: "2" },
       });
       if (out.status !== 0) throw new Error(`franz ${args.join(" ")}: ${out.stderr}`);
       return out.stdout;

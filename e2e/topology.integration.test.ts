@@ -1,5 +1,6 @@
 import { describe, expect } from "vitest";
-import { keyPartition, KAFKA_CLIENTS, topicsFor } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import { keyPartition, KAFKA_CLIENTS } from "@schematizer/kafka";
 import { tableName } from "@schematizer/schema";
 import { test } from "@schematizer/testing";
 import { startPipeline } from "./pipeline-kit.ts";

@@ -1,7 +1,8 @@
-// `npm start`: the whole pipeline on local embedded defaults. Brings the stack up, creates a demo
-// app when none exists, runs event-sink, two sqlizers, the batcher and franz as separate
-// processes, prints how to send an event and read its table, then a line of live figures every
-// few seconds. Ctrl-C stops everything it started.
+// `npm start`: the whole pipeline on local embedded defaults. Builds the services' bundles while
+// the stack comes up, creates a demo app when none exists, runs event-sink, two sqlizers, the
+// batcher and franz as separate processes from their bundles (as the image runs them), prints how
+// to send an event and read its table, then a line of live figures every few seconds. Ctrl-C
+// stops everything it started.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import path from "node:path";
 import { waitFor } from "@schematizer/errors";
 import { createPool, withDatabase } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
-import { createStack, readStackEnv, repoRoot, resolveEndpoints } from "@schematizer/stack";
+import { buildServices, createStack, readStackEnv, repoRoot, resolveEndpoints, serviceCommand, serviceEnv, type ServiceName } from "@schematizer/stack";
 
 const APP = process.env.DEMO_APP ?? "demo";
 const PORTS = { sink: 8080, sqlizer: [8081, 8084], batcher: 8082, franz: 8083 };
@@ -20,21 +21,20 @@ const logs = path.join(env.STACK_DIR, "logs");
 mkdirSync(logs, { recursive: true });
 
 const stack = createStack(env);
-const startedServers = await stack.up((line) => console.log(`[stack] ${line}`));
+const [startedServers] = await Promise.all([
+  stack.up((line) => console.log(`[stack] ${line}`)),
+  buildServices().then(({ ms }) => console.log(`[start] built the services in ${ms} ms`)),
+]);
 const { writeKey, adminToken } = await prepareDemoApp();
 
-const common = {
-  KAFKA_BROKERS: endpoints.kafka.brokers.join(","),
-  DATABASE_URL: endpoints.postgres.url,
-  LOG_LEVEL: "info",
-};
 const services: { name: string; child: ChildProcess; port: number }[] = [];
-const launch = (name: string, entry: string, port: number, extra: Record<string, string>) => {
+const launch = (name: string, app: ServiceName, port: number, extra: Record<string, string>) => {
   // The log file itself, not a pipe through this process: a service's last lines are kept even if this script dies first.
   const log = openSync(path.join(logs, `${name}.log`), "a");
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, entry)], {
+  const { command, args } = serviceCommand(app);
+  const child = spawn(command, args, {
     cwd: root,
-    env: { ...process.env, ...common, ...extra },
+    env: { ...process.env, ...serviceEnv(app, endpoints, { logLevel: "info" }), ...extra },
     stdio: ["ignore", log, log],
   });
   closeSync(log);
@@ -45,16 +45,10 @@ const launch = (name: string, entry: string, port: number, extra: Record<string,
 };
 
 let stopping = false;
-launch("franz", "apps/franz/src/main.ts", PORTS.franz, { FRANZ_PORT: String(PORTS.franz), FRANZ_ADMIN_TOKEN: adminToken });
-launch("event-sink", "apps/event-sink/src/main.ts", PORTS.sink, { SINK_PORT: String(PORTS.sink) });
-PORTS.sqlizer.forEach((port, i) => launch(`sqlizer-${i + 1}`, "apps/sqlizer/src/main.ts", port, { SQLIZER_PORT: String(port), SQLIZER_INSTANCE: `local-${i + 1}` }));
-launch("batcher", "apps/batcher/src/main.ts", PORTS.batcher, {
-  BATCHER_PORT: String(PORTS.batcher),
-  S3_ENDPOINT: endpoints.s3.endpoint,
-  S3_ACCESS_KEY_ID: endpoints.s3.accessKeyId,
-  S3_SECRET_ACCESS_KEY: endpoints.s3.secretAccessKey,
-  S3_BUCKET: endpoints.s3.bucket,
-});
+launch("franz", "franz", PORTS.franz, { FRANZ_PORT: String(PORTS.franz), FRANZ_ADMIN_TOKEN: adminToken });
+launch("event-sink", "event-sink", PORTS.sink, { SINK_PORT: String(PORTS.sink) });
+PORTS.sqlizer.forEach((port, i) => launch(`sqlizer-${i + 1}`, "sqlizer", port, { SQLIZER_PORT: String(port), SQLIZER_INSTANCE: `local-${i + 1}` }));
+launch("batcher", "batcher", PORTS.batcher, { BATCHER_PORT: String(PORTS.batcher) });
 
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
@@ -140,11 +134,12 @@ async function prepareDemoApp(): Promise<{ writeKey: string; adminToken: string 
   if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
   const adminToken = readFileSync(tokenFile, "utf8").trim();
 
+  const cli = serviceCommand("franz", "cli");
   const franz = (...args: string[]) => {
-    const out = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "apps/franz/src/cli.ts"), ...args, "--json"], {
+    const out = spawnSync(cli.command, [...cli.args, ...args, "--json"], {
       cwd: root,
       encoding: "utf8",
-      env: { ...process.env, KAFKA_BROKERS: endpoints.kafka.brokers.join(","), DATABASE_URL: endpoints.postgres.url },
+      env: { ...process.env, ...serviceEnv("franz", endpoints) },
     });
     return { ok: out.status === 0, json: out.status === 0 ? (JSON.parse(out.stdout) as Record<string, unknown>) : {}, error: out.stderr.trim() };
   };

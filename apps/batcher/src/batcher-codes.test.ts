@@ -2,10 +2,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BATCHER_CODES, batcherError, type BatcherCode } from "./batcher-codes.ts";
 
-const dir = new URL(".", import.meta.url);
-const sources = readdirSync(dir)
-  .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "batcher-codes.ts" && f !== "batcher-test-kit.ts")
-  .map((f) => readFileSync(new URL(f, dir), "utf8"));
+/** The batcher's code and the warehouses' (whose load codes the catalogue holds), tests and kits aside. */
+const sources = [new URL(".", import.meta.url), new URL("../../../libs/warehouse/src/", import.meta.url)].flatMap((dir) =>
+  readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith("test-kit.ts") && !f.endsWith("batcher-codes.ts") && !f.endsWith("load-codes.ts"))
+    .map((f) => readFileSync(new URL(f, dir), "utf8")),
+);
 /** Codes written as string literals in the batcher's code. */
 const used = new Set(sources.flatMap((text) => [...text.matchAll(/"(BATCHER_[A-Z0-9_]+)"/g)].map((m) => m[1] as string)));
 const codes = Object.keys(BATCHER_CODES) as BatcherCode[];

@@ -4,17 +4,18 @@
  * and queries an analyst would run on the warehouse.
  */
 import { waitFor } from "@schematizer/errors";
-import { topicsFor, type ProducedMessage } from "@schematizer/kafka";
+import { confluentEncode, topicsFor } from "@schematizer/contracts";
+import type { ProducedMessage } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { createPool, quoteIdent } from "@schematizer/postgres";
 import { openRegistry, type Registry } from "@schematizer/registry";
-import { coerce, confluentEncode, observe, parseTimestamp, type JsonObject } from "@schematizer/schema";
+import { coerce, observe, parseTimestamp, type JsonObject } from "@schematizer/schema";
 import type { Endpoints } from "@schematizer/stack";
 import type { BucketFixture, IsolatedDatabase, KafkaFixture, ServiceProcess } from "@schematizer/testing";
 import type pg from "pg";
 import { createBatcher, type Batcher, type BatcherDeps } from "./batcher.ts";
-import { createLedger, migrateLedger, type Ledger } from "./ledger.ts";
-import { postgresWarehouse } from "./postgres-warehouse.ts";
+import { createLedger, migrateLedger, type Ledger } from "./ledger/ledger.ts";
+import { postgresWarehouse } from "@schematizer/warehouse";
 
 /** One event as a client sends it. */
 export interface TestEvent {
@@ -213,9 +214,9 @@ export async function waitIdle(h: BatcherHarness, admin: KafkaFixture["admin"]):
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const offsets = await admin.topicOffsets(h.sqlTopic);
-    const ends = (await h.ledger.ends([h.sqlTopic])).get(h.sqlTopic) ?? new Map<number, bigint>();
+    const ends = (await h.ledger.ranges.ends([h.sqlTopic])).get(h.sqlTopic) ?? new Map<number, bigint>();
     const covered = offsets.every((o) => o.high === "0" || ends.get(o.partition) === BigInt(o.high) - 1n);
-    const backlog = await h.ledger.backlog();
+    const backlog = await h.ledger.operators.backlog();
     if (covered && [...backlog.values()].every((b) => b.pending === 0)) return;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -3,19 +3,20 @@
  * ledger rows) and stage 2 (the loader), in one process. Either can be scaled by running more
  * replicas: partitions spread over the group, apps over the loaders.
  */
-import { topicPattern, watchingConsumer, type Admin, type Consumer, type KafkaClient } from "@schematizer/kafka";
+import { topicPattern } from "@schematizer/contracts";
+import { watchingConsumer, type Admin, type Consumer, type KafkaClient } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
 import type { ObjectStore } from "@schematizer/s3";
 import type { Registry } from "prom-client";
-import type { FileLimits } from "./batch-buffer.ts";
-import { batcherMetrics, type BatcherMetrics } from "./batcher-metrics.ts";
-import { noCrash, type CrashHook } from "./crash-points.ts";
-import type { Ledger } from "./ledger.ts";
-import type { CoalesceLimits } from "./load-plan.ts";
-import { createLoader, type Loader } from "./loader.ts";
+import type { FileLimits } from "./staging/range-buffer.ts";
+import { batcherMetrics, type BatcherMetrics } from "./operations/batcher-metrics.ts";
+import { noCrash, type CrashHook } from "./operations/crash-points.ts";
+import type { Ledger } from "./ledger/ledger.ts";
+import type { CoalesceLimits } from "./loading/load-plan.ts";
+import { createLoader, type Loader } from "./loading/loader.ts";
 import { cachedVersions, type SchemaVersions } from "./schema-versions.ts";
-import { createStageToS3 } from "./stage-to-s3.ts";
-import type { Warehouse } from "./warehouse.ts";
+import { createStageToS3 } from "./staging/stage-to-s3.ts";
+import type { Warehouse } from "@schematizer/warehouse";
 
 export interface BatcherDeps {
   readonly kafka: KafkaClient;
@@ -97,7 +98,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
   /** How far the group's committed offsets trail the ledger (they are only a hint). */
   async function observeCommits(): Promise<void> {
     if (admin === undefined || topics.length === 0) return;
-    const ends = await deps.ledger.ends(topics);
+    const ends = await deps.ledger.ranges.ends(topics);
     for (const topic of topics) {
       const committed = await admin.groupOffsets(deps.groupId, topic);
       for (const [partition, end] of ends.get(topic) ?? []) {

@@ -7,8 +7,8 @@ import { createPool } from "@schematizer/postgres";
 import { s3Client, s3ObjectStore } from "@schematizer/s3";
 import { batcherError } from "./batcher-codes.ts";
 import { readBatcherConfig } from "./config.ts";
-import { createLedger } from "./ledger.ts";
-import { BATCHER_USAGE, operatorCommand } from "./operator-commands.ts";
+import { createLedger } from "./ledger/ledger.ts";
+import { BATCHER_USAGE, operatorCommand } from "./operations/operator-commands.ts";
 
 const argv = process.argv.slice(2);
 if (argv.length === 0 || argv.includes("--help") || argv[0] === "help") {

@@ -1,9 +1,9 @@
-import { parseEnv } from "@schematizer/config";
+import { kafkaClientEnv, kafkaEnv, logEnv, parseEnv, registryEnv, s3Env } from "@schematizer/config";
 import { withDatabase } from "@schematizer/postgres";
 import { z } from "zod";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
-import type { FileLimits } from "./batch-buffer.ts";
-import type { CoalesceLimits } from "./load-plan.ts";
+import type { FileLimits } from "./staging/range-buffer.ts";
+import type { CoalesceLimits } from "./loading/load-plan.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -53,18 +53,12 @@ export const batcherConfigSchema = z.object({
   BATCHER_CRASH_POINT: z.enum(["before-upload", "after-upload", "after-ledger", "after-copy", "before-commit", "before-warehouse-commit"]).optional(),
   /** Testing only: crash at the Nth time the crash point is reached (default 1). */
   BATCHER_CRASH_AFTER: positiveInt.default(1),
-  KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
-  /** Kafka client implementation; kafkajs by default: the batcher spends its time on files and loads, and measured no faster on platformatic (`npm run bench:batcher`). */
-  KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default("kafkajs"),
-  TOPIC_PREFIX: z.string().default(""),
-  /** The control database: the registry's Postgres, which also holds the batcher's ledger. */
-  DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
-  REGISTRY_SCHEMA: z.string().default("registry"),
-  S3_ENDPOINT: z.string().url().optional(),
-  S3_REGION: z.string().default("us-east-1"),
-  S3_ACCESS_KEY_ID: z.string().optional(),
-  S3_SECRET_ACCESS_KEY: z.string().optional(),
-  S3_BUCKET: z.string().default("schematizer"),
+  ...kafkaEnv,
+  // kafkajs by default: the batcher spends its time on files and loads, and measured no faster on platformatic (`npm run bench:batcher`).
+  ...kafkaClientEnv(KAFKA_CLIENTS, "kafkajs"),
+  // The control database: the registry's, which also holds the batcher's ledger (BATCHER_SCHEMA).
+  ...registryEnv,
+  ...s3Env,
   /** Which warehouse the tables are loaded into. */
   WAREHOUSE_DIALECT: z.enum(["postgres", "redshift"]).default("postgres"),
   /** The warehouse (default: a `warehouse` database on the control Postgres, created if missing). */
@@ -78,7 +72,7 @@ export const batcherConfigSchema = z.object({
   REDSHIFT_COPY_SESSION_TOKEN: z.string().optional(),
   /** Region of the bucket when it differs from the cluster's. */
   REDSHIFT_COPY_REGION: z.string().optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  ...logEnv,
 }).superRefine((env, ctx) => {
   if (env.WAREHOUSE_DIALECT === "redshift") {
     if (env.WAREHOUSE_URL === undefined) ctx.addIssue({ code: "custom", path: ["WAREHOUSE_URL"], message: "required with WAREHOUSE_DIALECT=redshift" });

@@ -3,20 +3,21 @@
  * serves /healthz, /readyz and /metrics, and stops cleanly on SIGTERM or SIGINT.
  */
 import { createKafkaClient } from "@schematizer/kafka";
-import { createLogger, createMetricsRegistry } from "@schematizer/observability";
+import { s3Settings } from "@schematizer/config";
+import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
 import { ensureBucket, s3Client, s3ObjectStore, type ObjectStore } from "@schematizer/s3";
 import { createBatcher } from "./batcher.ts";
 import { readBatcherConfig, type BatcherConfig } from "./config.ts";
-import { crashAt } from "./crash-points.ts";
-import { createLedger, migrateLedger } from "./ledger.ts";
-import { buildOpsServer } from "./ops-server.ts";
-import { ensureDatabase, postgresWarehouse, warehousePool } from "./postgres-warehouse.ts";
-import { withRecentFiles } from "./recent-files.ts";
-import { redshiftWarehouse } from "./redshift-warehouse.ts";
-import type { CopyCredentials } from "./redshift-sql.ts";
-import type { Warehouse } from "./warehouse.ts";
+import { crashAt } from "./operations/crash-points.ts";
+import { createLedger, migrateLedger } from "./ledger/ledger.ts";
+import { buildOpsServer } from "./operations/ops-server.ts";
+import { ensureDatabase, postgresWarehouse, warehousePool } from "@schematizer/warehouse";
+import { withRecentFiles } from "./staging/recent-files.ts";
+import { redshiftWarehouse } from "@schematizer/warehouse";
+import type { CopyCredentials } from "@schematizer/warehouse";
+import type { Warehouse } from "@schematizer/warehouse";
 
 async function openWarehouse(config: BatcherConfig, store: ObjectStore): Promise<Warehouse> {
   const pool = warehousePool(config.warehouseUrl, config.BATCHER_LOAD_CONCURRENCY + 1);
@@ -42,9 +43,10 @@ async function openWarehouse(config: BatcherConfig, store: ObjectStore): Promise
   });
 }
 
+const config = readBatcherConfig();
+const log = createLogger("batcher", config.LOG_LEVEL);
+
 async function main(): Promise<void> {
-  const config = readBatcherConfig();
-  const log = createLogger("batcher", config.LOG_LEVEL);
   const metrics = createMetricsRegistry("batcher");
 
   const controlPool = createPool({ connectionString: config.DATABASE_URL, max: 6, applicationName: "schematizer-batcher" });
@@ -52,12 +54,7 @@ async function main(): Promise<void> {
   await migrateLedger(controlPool, config.BATCHER_SCHEMA);
   const ledger = createLedger(controlPool, config.BATCHER_SCHEMA);
 
-  const s3 = s3Client({
-    ...(config.S3_ENDPOINT === undefined ? {} : { endpoint: config.S3_ENDPOINT }),
-    region: config.S3_REGION,
-    ...(config.S3_ACCESS_KEY_ID === undefined ? {} : { accessKeyId: config.S3_ACCESS_KEY_ID }),
-    ...(config.S3_SECRET_ACCESS_KEY === undefined ? {} : { secretAccessKey: config.S3_SECRET_ACCESS_KEY }),
-  });
+  const s3 = s3Client(s3Settings(config));
   await ensureBucket(s3, config.S3_BUCKET);
   const store = withRecentFiles(s3ObjectStore(s3, config.S3_BUCKET), config.BATCHER_RECENT_FILES_BYTES);
   const warehouse = await openWarehouse(config, store);
@@ -99,29 +96,19 @@ async function main(): Promise<void> {
   await batcher.start();
   log.info({ port: config.BATCHER_PORT, warehouse: config.WAREHOUSE_DIALECT, crashPoint: config.BATCHER_CRASH_POINT }, "batcher started");
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "stopping: finishing the batch and loads in hand");
-    try {
+  // Finishes the fetched records and the loads in hand first, within the pod's grace period (45 s);
+  // whatever a cut-short stop leaves is taken up again exactly once by the next run.
+  onShutdown(
+    log,
+    async () => {
       await batcher.stop();
       await server.close();
       await warehouse.close();
       await controlPool.end();
       s3.destroy();
-      log.info("stopped");
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, "unclean stop");
-      process.exit(1);
-    }
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+    },
+    40_000,
+  );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure(log));

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
 import type { Producer, TopicMessages } from "@schematizer/kafka";
-import { topicsFor } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
 import { createMetricsRegistry } from "@schematizer/observability";
 import { DEFAULT_LIMITS } from "@schematizer/schema";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,40 +1,16 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
-import type { Registry } from "prom-client";
 import { topicMessageBytes } from "@schematizer/config";
-import type { AppTopics, Producer } from "@schematizer/kafka";
-import { createLogger, opsRoutes, type Logger } from "@schematizer/observability";
-import type { Limits } from "@schematizer/schema";
-import type { Authenticate, LookupKey } from "./auth-cache.ts";
+import { createLogger, opsRoutes } from "@schematizer/observability";
 import { MEDIA_TYPES } from "./decode-body.ts";
 import { eventsRoute } from "./events-route.ts";
 import { openApiDocument } from "./openapi.ts";
 import { SinkError } from "./sink-errors.ts";
+import type { SinkDeps } from "./sink-deps.ts";
 import { sinkMetrics } from "./sink-metrics.ts";
 import { trackingRoutes } from "./tracking-route.ts";
 
-export interface SinkDeps {
-  producer: Producer;
-  authenticate: Authenticate;
-  /** Finds an app from its write key alone: the tracking API (/v1/track, …) is served when given. */
-  lookupKey?: LookupKey;
-  topics: (app: string) => AppTopics;
-  /** Largest request body, after decompression. */
-  maxBodyBytes: number;
-  /** Most events in one request. */
-  maxEvents: number;
-  /** Per-event limits (size, nesting depth): the sqlizer's, from the same variables. */
-  limits: Limits;
-  /** How long Kafka may take to acknowledge a request's events before the answer is 503. */
-  produceTimeoutMs: number;
-  /** Why events cannot be accepted now (e.g. Kafka unreachable), or undefined. */
-  notReadyReason: () => string | undefined;
-  metrics: Registry;
-  /** Request errors are logged here; silent when absent. */
-  log?: Logger;
-  newId?: () => string;
-  now?: () => number;
-}
+export type { SinkDeps } from "./sink-deps.ts";
 
 /**
  * The event-sink HTTP app, without a listening socket: `main.ts` listens, tests `inject`.

@@ -23,7 +23,7 @@ export interface AuthCacheOptions {
  * of the same key share one query. Keys are held only as hashes.
  *
  * @example
- * const auth = cachedAuthenticate(registry.authenticate, { ttlMs: 10_000 });
+ * const auth = cachedAuthenticate(keys.authenticate, { ttlMs: 10_000 }); // keys = openAppKeyStore(…)
  * await auth("acme", key); // "ok"
  */
 export function cachedAuthenticate(authenticate: Authenticate, options: AuthCacheOptions): Authenticate {
@@ -36,7 +36,7 @@ export function cachedAuthenticate(authenticate: Authenticate, options: AuthCach
  * of concurrent lookups, unknown keys remembered as such, failures not remembered.
  *
  * @example
- * const lookup = cachedLookupKey(registry.apps.authenticateKey, { ttlMs: 10_000 });
+ * const lookup = cachedLookupKey(keys.authenticateKey, { ttlMs: 10_000 });
  * await lookup(key); // { outcome: "ok", app: "acme", allowedOrigins: [] }
  */
 export function cachedLookupKey(lookup: LookupKey, options: AuthCacheOptions): LookupKey {

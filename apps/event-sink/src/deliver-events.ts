@@ -1,4 +1,5 @@
-import { HEADERS, type ProducedMessage } from "@schematizer/kafka";
+import { HEADERS } from "@schematizer/contracts";
+import type { ProducedMessage } from "@schematizer/kafka";
 import type { ProblemTally } from "./event-problems.ts";
 import { produceEvents } from "./produce-events.ts";
 import { SinkError } from "./sink-errors.ts";

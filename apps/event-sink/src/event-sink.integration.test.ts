@@ -1,5 +1,6 @@
 import { topicMessageBytes } from "@schematizer/config";
-import { createKafkaClient, KAFKA_CLIENTS, kafkajsClient, topicsFor, watchKafka, type Producer } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import { createKafkaClient, KAFKA_CLIENTS, kafkajsClient, watchKafka, type Producer } from "@schematizer/kafka";
 import { createMetricsRegistry } from "@schematizer/observability";
 import { DEFAULT_LIMITS } from "@schematizer/schema";
 import { createPool } from "@schematizer/postgres";

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { errorKind } from "@schematizer/errors";
-import { APP_NAME_PATTERN, HEADERS, type ProducedMessage } from "@schematizer/kafka";
+import { APP_NAME_PATTERN, HEADERS } from "@schematizer/contracts";
+import type { ProducedMessage } from "@schematizer/kafka";
 import { parseEvent, type Event } from "@schematizer/schema";
-import type { SinkDeps } from "./app.ts";
+import type { SinkDeps } from "./sink-deps.ts";
 import { decodeBody, MEDIA_TYPES } from "./decode-body.ts";
 import { derivedId, idempotencyKeyOf } from "./event-ids.ts";
 import { ProblemTally } from "./event-problems.ts";

@@ -1,8 +1,9 @@
 import { eventLimits } from "@schematizer/config";
-import { createKafkaClient, topicsFor, watchKafka } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import { createKafkaClient, watchKafka } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
-import { openRegistry } from "@schematizer/registry";
+import { openAppKeyStore } from "@schematizer/registry";
 import { buildApp } from "./app.ts";
 import { cachedAuthenticate, cachedLookupKey } from "./auth-cache.ts";
 import { readSinkConfig } from "./config.ts";
@@ -20,15 +21,16 @@ async function main(): Promise<void> {
     requestTimeoutMs: 5_000,
   });
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 4, applicationName: "event-sink" });
-  const registry = await openRegistry({ pool, schema: config.REGISTRY_SCHEMA, topicPrefix: config.TOPIC_PREFIX });
+  // Only the key checks: the sink reads apps and never migrates or writes the registry.
+  const keys = openAppKeyStore({ pool, schema: config.REGISTRY_SCHEMA });
   const producer = await kafka.producer({ compression: config.SINK_COMPRESSION });
   const health = await watchKafka(kafka);
   let stopping = false;
 
   const app = buildApp({
     producer,
-    authenticate: cachedAuthenticate((app, key) => registry.apps.authenticate(app, key), { ttlMs: config.SINK_AUTH_CACHE_MS }),
-    lookupKey: cachedLookupKey((key) => registry.apps.authenticateKey(key), { ttlMs: config.SINK_AUTH_CACHE_MS }),
+    authenticate: cachedAuthenticate(keys.authenticate, { ttlMs: config.SINK_AUTH_CACHE_MS }),
+    lookupKey: cachedLookupKey(keys.authenticateKey, { ttlMs: config.SINK_AUTH_CACHE_MS }),
     topics: (app) => topicsFor(app, config.TOPIC_PREFIX),
     maxBodyBytes: config.SINK_MAX_BODY_BYTES,
     maxEvents: config.SINK_MAX_EVENTS,

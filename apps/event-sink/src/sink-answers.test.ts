@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
 import fc from "fast-check";
 import type { Producer, TopicMessages } from "@schematizer/kafka";
-import { topicsFor } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
 import { createMetricsRegistry } from "@schematizer/observability";
 import { DEFAULT_LIMITS } from "@schematizer/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -8,7 +8,8 @@
 import { gzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
 import fc from "fast-check";
-import { topicsFor, type Producer, type TopicMessages } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import type { Producer, TopicMessages } from "@schematizer/kafka";
 import { createMetricsRegistry } from "@schematizer/observability";
 import { DEFAULT_LIMITS, parseEvent, SCHEMA_ERRORS } from "@schematizer/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

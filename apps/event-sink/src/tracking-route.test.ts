@@ -1,7 +1,8 @@
 import { gzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { topicsFor, type Producer, type TopicMessages } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import type { Producer, TopicMessages } from "@schematizer/kafka";
 import { createMetricsRegistry } from "@schematizer/observability";
 import type { KeyVerdict } from "@schematizer/registry";
 import { DEFAULT_LIMITS } from "@schematizer/schema";

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { errorKind } from "@schematizer/errors";
-import { HEADERS, type ProducedMessage } from "@schematizer/kafka";
+import { HEADERS } from "@schematizer/contracts";
+import type { ProducedMessage } from "@schematizer/kafka";
 import { isOriginAllowed, type KeyVerdict } from "@schematizer/registry";
 import { millisToMicros } from "@schematizer/schema";
-import type { SinkDeps } from "./app.ts";
+import type { SinkDeps } from "./sink-deps.ts";
 import type { LookupKey } from "./auth-cache.ts";
 import { decodeText } from "./decode-body.ts";
 import { deliver, MESSAGE_OVERHEAD_BYTES, refusal } from "./deliver-events.ts";

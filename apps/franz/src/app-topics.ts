@@ -1,5 +1,6 @@
 import { topicMessageBytes } from "@schematizer/config";
-import { topicsFor, type TopicSpec } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import type { TopicSpec } from "@schematizer/kafka";
 import type { FranzConfig } from "./config.ts";
 
 export type TopicKind = "raw" | "sql" | "dlq";

@@ -1,4 +1,4 @@
-import { topicPattern } from "@schematizer/kafka";
+import { topicPattern } from "@schematizer/contracts";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import type { AppSettings } from "@schematizer/registry";
 import { createAutoscaler } from "./autoscaler.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventLimitsEnv, parseEnv } from "@schematizer/config";
+import { eventLimitsEnv, kafkaClientEnv, kafkaEnv, logEnv, parseEnv, registryEnv } from "@schematizer/config";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -11,12 +11,10 @@ export const franzConfigSchema = z.object({
   FRANZ_HOST: z.string().default("0.0.0.0"),
   /** Bearer token for the admin API and for writes to the registry API. Required: there is no safe default. */
   FRANZ_ADMIN_TOKEN: z.string().min(16, "FRANZ_ADMIN_TOKEN must be at least 16 characters"),
-  KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
-  /** Kafka client implementation; kafkajs by default: franz only administers topics. */
-  KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default("kafkajs"),
-  TOPIC_PREFIX: z.string().default(""),
-  DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
-  REGISTRY_SCHEMA: z.string().default("registry"),
+  ...kafkaEnv,
+  // kafkajs by default: franz only administers topics.
+  ...kafkaClientEnv(KAFKA_CLIENTS, "kafkajs"),
+  ...registryEnv,
   /** Partitions a new app's topics start with. */
   FRANZ_RAW_PARTITIONS: positiveInt(3),
   FRANZ_SQL_PARTITIONS: positiveInt(3),
@@ -43,7 +41,7 @@ export const franzConfigSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  ...logEnv,
 });
 
 export type FranzConfig = z.output<typeof franzConfigSchema>;

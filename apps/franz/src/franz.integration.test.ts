@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { topicMessageBytes } from "@schematizer/config";
-import { createKafkaClient, KAFKA_CLIENTS, topicsFor } from "@schematizer/kafka";
+import { topicsFor } from "@schematizer/contracts";
+import { createKafkaClient, KAFKA_CLIENTS } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { openRegistry } from "@schematizer/registry";
 import { repoRoot, resolveEndpoints } from "@schematizer/stack";

@@ -1,4 +1,5 @@
-import { createKafkaClient, topicPattern, watchKafka } from "@schematizer/kafka";
+import { topicPattern } from "@schematizer/contracts";
+import { createKafkaClient, watchKafka } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } from "@schematizer/observability";
 import { buildAdminApi } from "./admin-api.ts";
 import { createAutoscaler } from "./autoscaler.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventLimits, eventLimitsEnv, maxRowBytes, parseEnv } from "@schematizer/config";
+import { eventLimits, eventLimitsEnv, kafkaClientEnv, kafkaEnv, logEnv, maxRowBytes, parseEnv, registryEnv } from "@schematizer/config";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
 import type { Limits } from "@schematizer/schema";
 
@@ -16,15 +16,13 @@ export const sqlizerConfigSchema = z.object({
   SQLIZER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(10_000),
   /** Recorded on every schema version this replica writes (default: host and pid). */
   SQLIZER_INSTANCE: z.string().optional(),
-  KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
-  /** Kafka client implementation: platformatic by default (1.5× kafkajs's sqlizer throughput, `npm run bench:sqlizer`). */
-  KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default("platformatic"),
-  TOPIC_PREFIX: z.string().default(""),
-  DATABASE_URL: z.string().url().default("postgres://postgres:postgres@127.0.0.1:54329/postgres"),
-  REGISTRY_SCHEMA: z.string().default("registry"),
+  ...kafkaEnv,
+  // platformatic by default: 1.5× kafkajs's sqlizer throughput (`npm run bench:sqlizer`).
+  ...kafkaClientEnv(KAFKA_CLIENTS, "platformatic"),
+  ...registryEnv,
   /** Largest event and deepest body nesting: event-sink's limits, read from the same variables. */
   ...eventLimitsEnv,
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  ...logEnv,
 });
 
 export type SqlizerConfig = z.output<typeof sqlizerConfigSchema> & {

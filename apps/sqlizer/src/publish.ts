@@ -1,6 +1,6 @@
 import { errorKind } from "@schematizer/errors";
-import { HEADERS, type AppTopics, type ConsumedMessage, type ProducedMessage, type Producer, type TopicMessages } from "@schematizer/kafka";
-import { dlqMessage } from "./dlq-message.ts";
+import { deadLetterOf, withoutValue, type AppTopics } from "@schematizer/contracts";
+import type { ConsumedMessage, ProducedMessage, Producer, TopicMessages } from "@schematizer/kafka";
 import type { RejectedEvent, SchematizedBatch } from "./schematize-batch.ts";
 import { rejection } from "./sqlizer-errors.ts";
 
@@ -32,7 +32,7 @@ interface Outgoing {
 export async function publish(producer: Producer, topics: AppTopics, out: SchematizedBatch, maxSendBytes: number): Promise<Published> {
   const deadLetters = [...out.rejected];
   const outgoing: Outgoing[] = out.rows.map((r) => ({ topic: topics.sql, message: r.row, source: r.message }));
-  for (const r of out.rejected) outgoing.push({ topic: topics.dlq, message: dlqMessage(r.message, r.rejection), source: r.message });
+  for (const r of out.rejected) outgoing.push({ topic: topics.dlq, message: deadLetterOf(r.message, r.rejection), source: r.message });
 
   let rows = out.rows.length;
   // What Kafka refuses is demoted and sent again: a row becomes a dead letter, a dead letter loses its value.
@@ -44,9 +44,9 @@ export async function publish(producer: Producer, topics: AppTopics, out: Schema
       if (item.topic === topics.sql) {
         rows--;
         deadLetters.push({ message: item.source, rejection: why });
-        demoted.push({ topic: topics.dlq, message: dlqMessage(item.source, why), source: item.source });
+        demoted.push({ topic: topics.dlq, message: deadLetterOf(item.source, why), source: item.source });
       } else if (item.message.value !== null) {
-        demoted.push({ ...item, message: { ...item.message, value: null, headers: { ...item.message.headers, [HEADERS.valueDropped]: why.message.slice(0, 1000) } } });
+        demoted.push({ ...item, message: withoutValue(item.message, why.message) });
       } else {
         // A letter without its value is a few headers: refused too, the topic itself is broken.
         throw new Error(`${item.topic} refused even the value-less dead letter of ${item.source.topic}/${item.source.partition}/${item.source.offset}`, { cause: error });

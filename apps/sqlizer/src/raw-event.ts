@@ -1,4 +1,5 @@
-import { HEADERS, type ConsumedMessage } from "@schematizer/kafka";
+import { HEADERS } from "@schematizer/contracts";
+import type { ConsumedMessage } from "@schematizer/kafka";
 import { cachedTableName, parseEvent, type Dialect, type Event, type Limits, type RowMeta } from "@schematizer/schema";
 import { rejection, type Rejection } from "./sqlizer-errors.ts";
 

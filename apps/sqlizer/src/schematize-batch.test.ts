@@ -1,6 +1,7 @@
 import { CodedError } from "@schematizer/errors";
-import { HEADERS, type ConsumedMessage } from "@schematizer/kafka";
-import { avroDecode, confluentFrame, emptySchema, mergeSchema, tableName, unmappedOf, type Dialect, type ObservedRow, type TableSchema } from "@schematizer/schema";
+import { avroDecode, confluentFrame, HEADERS } from "@schematizer/contracts";
+import type { ConsumedMessage } from "@schematizer/kafka";
+import { emptySchema, mergeSchema, tableName, unmappedOf, type Dialect, type ObservedRow, type TableSchema } from "@schematizer/schema";
 import { describe, expect, it } from "vitest";
 import { schematizeBatch as schematize, type SchemaSource, type SchematizeOptions, type VersionRef } from "./schematize-batch.ts";
 

@@ -1,8 +1,8 @@
 import { settle, type SettleOptions } from "@schematizer/errors";
 import type { ConsumedMessage, ProducedMessage } from "@schematizer/kafka";
+import { confluentEncode } from "@schematizer/contracts";
 import {
   coerce,
-  confluentEncode,
   DEFAULT_LIMITS,
   emptySchema,
   joinObserved,

@@ -1,9 +1,9 @@
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import Fastify from "fastify";
-import { HEADERS, topicsFor, type ConsumedMessage, type ProducedMessage } from "@schematizer/kafka";
+import { avroDecode, confluentFrame, HEADERS, topicsFor } from "@schematizer/contracts";
+import type { ConsumedMessage, ProducedMessage } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { confluentApi, openRegistry, type Registry } from "@schematizer/registry";
-import { avroDecode, confluentFrame } from "@schematizer/schema";
 import { resolveEndpoints } from "@schematizer/stack";
 import { createPool } from "@schematizer/postgres";
 import { readTopic, startService, tcpProxy, test, type KafkaFixture, type IsolatedDatabase } from "@schematizer/testing";

@@ -1,5 +1,6 @@
 import type { SettleOptions } from "@schematizer/errors";
-import { topicPattern, topicsFor, watchingConsumer, type BatchContext, type Consumer, type KafkaClient, type MessageBatch, type Producer } from "@schematizer/kafka";
+import { topicPattern, topicsFor } from "@schematizer/contracts";
+import { watchingConsumer, type BatchContext, type Consumer, type KafkaClient, type MessageBatch, type Producer } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
 import { maxRowBytes } from "@schematizer/config";
 import { DEFAULT_LIMITS, type Limits } from "@schematizer/schema";

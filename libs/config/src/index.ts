@@ -8,3 +8,4 @@ export {
   topicMessageBytes,
   type TopicMessageBytes,
 } from "./event-limits.ts";
+export { kafkaClientEnv, kafkaEnv, LOG_LEVELS, logEnv, registryEnv, s3Env, s3Settings, type S3Settings } from "./shared-env.ts";

@@ -1,6 +1,6 @@
 import type { KafkaClient, KafkaClientConfig } from "./kafka-client.ts";
 import { kafkajsClient } from "./kafkajs-client.ts";
-import { platformaticClient } from "./platformatic-client.ts";
+import { platformaticClient } from "./platformatic/platformatic-client.ts";
 
 /** The implementations of KafkaClient; `npm run bench:kafka` measures them against each other. */
 export const KAFKA_CLIENTS = ["kafkajs", "platformatic"] as const;

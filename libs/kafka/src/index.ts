@@ -17,10 +17,8 @@ export type {
   TopicSpec,
 } from "./kafka-client.ts";
 export { kafkajsClient, type KafkaJsConfig } from "./kafkajs-client.ts";
-export { platformaticClient, type PlatformaticConfig } from "./platformatic-client.ts";
-export { APP_NAME_PATTERN, topicPattern, topicsFor, type AppTopics } from "./topic-names.ts";
+export { platformaticClient, type PlatformaticConfig } from "./platformatic/platformatic-client.ts";
 export { watchKafka, type KafkaHealth } from "./kafka-health.ts";
 export { watchingConsumer, type WatchingConsumerOptions } from "./topic-watching-consumer.ts";
-export { HEADERS } from "./event-headers.ts";
 export { createKafkaClient, KAFKA_CLIENTS, type KafkaClientKind } from "./create-kafka-client.ts";
 export { keyPartition } from "./key-partition.ts";

@@ -1,1 +1,3 @@
-export { createKysely, createPool, quoteIdent, withDatabase } from "./pool.ts";
+export { createKysely, createPool, withDatabase } from "./pool.ts";
+export { quoteIdent, quoteLiteral } from "./sql-quoting.ts";
+export { inTransaction, type TransactionHost } from "./transaction.ts";

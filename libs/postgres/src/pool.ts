@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { quoteIdent } from "./sql-quoting.ts";
 
 /**
  * A pg pool. `searchPath` pins every connection to one schema, which is how tests isolate.
@@ -22,11 +23,6 @@ export function createPool(options: { connectionString: string; max?: number; se
 /** A Kysely instance over a pool. */
 export function createKysely<DB>(pool: pg.Pool): Kysely<DB> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-}
-
-/** Quotes an identifier for Postgres (and Redshift): "a""b". */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Returns a copy of the URL pointing at another database on the same server. */

@@ -1,11 +1,12 @@
 /**
- * Apps: their write keys and settings. event-sink authenticates against it (with a cache in
- * front); franz creates, rotates, disables and lists.
+ * Apps: their write keys and settings. franz creates, rotates, disables and lists; the checks of
+ * a key are the key store's (app-key-store.ts), which event-sink opens alone.
  */
-import { APP_NAME_PATTERN } from "@schematizer/kafka";
+import { APP_NAME_PATTERN } from "@schematizer/contracts";
 import type { Dialect } from "@schematizer/schema";
 import type { Kysely, Selectable } from "kysely";
-import { generateKey, hashKey, keyMatches } from "./app-keys.ts";
+import { createAppKeyStore, type AppKeyStore } from "./app-key-store.ts";
+import { generateKey, hashKey } from "./app-keys.ts";
 import { resolveAllowedOrigins } from "./app-origins.ts";
 import { resolveAppSettings, type AppSettings } from "./app-settings.ts";
 import { pgErrorOf, UNIQUE_VIOLATION, type AppsTable, type RegistryDatabase } from "./database.ts";
@@ -22,16 +23,8 @@ export interface AppInfo {
   readonly allowedOrigins: readonly string[];
 }
 
-/** The verdict on a write key. */
-export type AuthOutcome = "ok" | "unknown_app" | "wrong_key" | "disabled";
-
-/** The verdict on a write key presented without an app name: which app it opens, if any. */
-export type KeyVerdict =
-  | { readonly outcome: "ok"; readonly app: string; readonly allowedOrigins: readonly string[] }
-  | { readonly outcome: "disabled"; readonly app: string }
-  | { readonly outcome: "unknown_key" };
-
-export interface AppStore {
+/** The key checks, and what operators do to apps. */
+export interface AppStore extends AppKeyStore {
   /**
    * Creates an app and returns its write key, the only time the key is ever shown.
    * Throws REGISTRY_INVALID_APP_NAME, REGISTRY_APP_EXISTS or REGISTRY_INVALID_SETTINGS.
@@ -42,27 +35,6 @@ export interface AppStore {
    * ```
    */
   createApp(name: string, settings?: Partial<AppSettings>): Promise<{ app: AppInfo; key: string }>;
-  /**
-   * Checks a write key in constant time. A wrong key is reported before a disabled app, so
-   * only a key holder learns that its app is disabled.
-   *
-   * @example
-   * ```ts
-   * await apps.authenticate("acme", key); // "ok" | "unknown_app" | "wrong_key" | "disabled"
-   * ```
-   */
-  authenticate(name: string, key: string): Promise<AuthOutcome>;
-  /**
-   * Finds the app a write key belongs to, from the key alone (the tracking API's clients send no
-   * app name): by the key's hash, current or within its rotation grace. An index lookup on a
-   * SHA-256 leaks nothing usable about other keys, since no one can choose a key by its hash.
-   *
-   * @example
-   * ```ts
-   * await apps.authenticateKey(key); // { outcome: "ok", app: "acme", allowedOrigins: ["https://shop.example.com"] }
-   * ```
-   */
-  authenticateKey(key: string): Promise<KeyVerdict>;
   /**
    * Replaces the web origins whose pages may send the app's events; `[]` refuses every browser,
    * `["*"]` accepts any page. Throws REGISTRY_INVALID_SETTINGS (every bad entry listed) or
@@ -129,9 +101,6 @@ export interface AppStoreDeps {
   readonly now?: () => Date;
 }
 
-/** Compared against when the app does not exist, so both paths do the same work. */
-const ABSENT_HASH = hashKey("absent");
-
 /**
  * The app store over the registry's database.
  *
@@ -143,6 +112,7 @@ const ABSENT_HASH = hashKey("absent");
 export function createAppStore(deps: AppStoreDeps): AppStore {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
+  const keys = createAppKeyStore({ db, now });
 
   async function createApp(name: string, partial: Partial<AppSettings> = {}): Promise<{ app: AppInfo; key: string }> {
     checkName(name);
@@ -167,44 +137,6 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
       }
       throw error;
     }
-  }
-
-  async function authenticate(name: string, key: string): Promise<AuthOutcome> {
-    if (!APP_NAME_PATTERN.test(name)) return "unknown_app";
-    const row = await db
-      .selectFrom("apps")
-      .select(["key_hash", "previous_key_hash", "previous_key_expires_at", "disabled_at"])
-      .where("name", "=", name)
-      .executeTakeFirst();
-    if (row === undefined) {
-      keyMatches(key, ABSENT_HASH);
-      return "unknown_app";
-    }
-    const current = keyMatches(key, row.key_hash);
-    const previous =
-      row.previous_key_hash !== null &&
-      row.previous_key_expires_at !== null &&
-      row.previous_key_expires_at > now() &&
-      keyMatches(key, row.previous_key_hash);
-    if (!current && !previous) return "wrong_key";
-    return row.disabled_at === null ? "ok" : "disabled";
-  }
-
-  async function authenticateKey(key: string): Promise<KeyVerdict> {
-    const hash = hashKey(key);
-    const row = await db
-      .selectFrom("apps")
-      .select(["name", "disabled_at", "allowed_origins"])
-      .where((eb) =>
-        eb.or([
-          eb("key_hash", "=", hash),
-          eb.and([eb("previous_key_hash", "=", hash), eb("previous_key_expires_at", ">", now())]),
-        ]),
-      )
-      .executeTakeFirst();
-    if (row === undefined) return { outcome: "unknown_key" };
-    if (row.disabled_at !== null) return { outcome: "disabled", app: row.name };
-    return { outcome: "ok", app: row.name, allowedOrigins: row.allowed_origins };
   }
 
   async function setAllowedOrigins(name: string, origins: readonly string[]): Promise<AppInfo> {
@@ -269,8 +201,8 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
 
   return {
     createApp,
-    authenticate,
-    authenticateKey,
+    authenticate: keys.authenticate,
+    authenticateKey: keys.authenticateKey,
     setAllowedOrigins,
     rotateKey,
     disableApp: (name) => setDisabled(name, true),

@@ -7,7 +7,7 @@ import { test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
 import { randomBodies } from "../test/random-bodies.ts";
 import { openRegistry, type Registry } from "./registry.ts";
-import type { SchemaVersion } from "./schema-store.ts";
+import type { SchemaVersion } from "./table-versions.ts";
 
 const run = promisify(execFile);
 const TABLE = "_e_game__round";

@@ -1,5 +1,6 @@
 import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
-import { avroDecode, coerce, confluentEncode, confluentFrame, observe, type Event } from "@schematizer/schema";
+import { avroDecode, confluentEncode, confluentFrame } from "@schematizer/contracts";
+import { coerce, observe, type Event } from "@schematizer/schema";
 import { test } from "@schematizer/testing";
 import Fastify, { type FastifyInstance, type InjectOptions } from "fastify";
 import { describe, expect } from "vitest";

@@ -1,4 +1,5 @@
-import { avroDecode, avroEncode, bodyPath, coerce, columnForPath, observe, type JsonObject } from "@schematizer/schema";
+import { avroDecode, avroEncode } from "@schematizer/contracts";
+import { bodyPath, coerce, columnForPath, observe, type JsonObject } from "@schematizer/schema";
 import { test } from "@schematizer/testing";
 import Fastify from "fastify";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";

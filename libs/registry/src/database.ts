@@ -4,6 +4,9 @@
 import type { ColumnType, Generated } from "kysely";
 import type { Column, SchemaDiff } from "@schematizer/schema";
 
+/** The production default for the registry's Postgres schema. */
+export const DEFAULT_REGISTRY_SCHEMA = "registry";
+
 /** json: read as parsed JSON, written as JSON text (pg would send a JS array as a Postgres array). */
 type Json<T> = ColumnType<T, string, string>;
 

@@ -24,7 +24,8 @@ import {
 } from "@schematizer/schema";
 import { isConflict, registryError } from "./registry-errors.ts";
 import { ImmutableCache, KeyedQueue, LatestVersionCache } from "./schema-cache.ts";
-import type { AppRef, SchemaStore, SchemaVersion, TableRef } from "./schema-store.ts";
+import type { SchemaStore } from "./schema-store.ts";
+import type { AppRef, SchemaVersion, TableRef } from "./table-versions.ts";
 
 /** How `evolve` retries a lost race. */
 export interface EvolveRetryOptions {

@@ -3,7 +3,7 @@
  * over HTTP; `describeDiff` gives the lines an operator reads.
  */
 import { bodyPath, type SchemaDiff, type SizedType } from "@schematizer/schema";
-import type { SchemaVersion, TableInfo } from "./schema-store.ts";
+import type { SchemaVersion, TableInfo } from "./table-versions.ts";
 
 /** One version in a table's history. */
 export interface LineageEntry {

@@ -8,13 +8,14 @@ import type { Kysely } from "kysely";
 import type pg from "pg";
 import { createAppStore, type AppStore } from "./app-store.ts";
 import { resolveAppSettings, type AppSettings } from "./app-settings.ts";
-import type { RegistryDatabase } from "./database.ts";
+import { DEFAULT_REGISTRY_SCHEMA, type RegistryDatabase } from "./database.ts";
 import { createEvolver, type EvolveResult, type EvolveRetryOptions, type EvolveStats } from "./evolve.ts";
 import { buildLineage, type Lineage } from "./lineage.ts";
 import { migrateRegistry } from "./migrations.ts";
 import { ImmutableCache } from "./schema-cache.ts";
-import { createSchemaStore, type SchemaVersion, type TableInfo } from "./schema-store.ts";
+import { createSchemaStore } from "./schema-store.ts";
 import { createSubjectStore, type SubjectStore } from "./subject-store.ts";
+import type { SchemaVersion, TableInfo } from "./table-versions.ts";
 
 export interface RegistryOptions {
   /** The registry's Postgres. The caller owns it and ends it after the registry's last use. */
@@ -124,9 +125,6 @@ export interface Registry {
    */
   stats(): EvolveStats;
 }
-
-/** The production default for the registry's Postgres schema. */
-export const DEFAULT_REGISTRY_SCHEMA = "registry";
 
 /**
  * Opens the registry: runs its migrations (idempotent, safe from many replicas at once) and

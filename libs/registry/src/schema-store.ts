@@ -1,75 +1,24 @@
 /**
  * Tables and their schema versions in Postgres: the reads and writes `evolve`, lineage and the
- * Confluent API are built from. No caching here, and no merging.
+ * Confluent API are built from. No caching here, and no merging. What they return is described
+ * in table-versions.ts; how a row becomes one, in schema-rows.ts.
  */
+import { APP_NAME_PATTERN, avroSchema } from "@schematizer/contracts";
 import {
-  avroSchema,
   fingerprint,
   isStorableText,
-  type AvroSchema,
   type Column,
   type Dialect,
   type SchemaDiff,
   type TableSchema,
 } from "@schematizer/schema";
-import { APP_NAME_PATTERN } from "@schematizer/kafka";
 import { sql, type Kysely } from "kysely";
-import type { AppSettings } from "./app-settings.ts";
 import { canonicalAvro, fingerprintOf } from "./avro-canonical.ts";
 import { pgErrorOf, UNIQUE_VIOLATION, type RegistryDatabase } from "./database.ts";
 import { registryError } from "./registry-errors.ts";
+import { TABLE_COLUMNS, toTable, toVersion, VERSION_COLUMNS } from "./schema-rows.ts";
 import { tableSubject } from "./subject-naming.ts";
-
-/** An app as the schema store needs it. */
-export interface AppRef {
-  readonly id: number;
-  readonly name: string;
-  readonly settings: AppSettings;
-}
-
-/** One table of one app. */
-export interface TableInfo {
-  readonly app: string;
-  /** The warehouse table name, `_e_<entype>__<evname>`. */
-  readonly name: string;
-  /** The event kind that created the table (other spellings may map to the same name). */
-  readonly entype: string;
-  readonly evname: string;
-  readonly dialect: Dialect;
-  /** Its subject in the Confluent API. */
-  readonly subject: string;
-  readonly createdAt: Date;
-}
-
-/** A table row with its database id, for the registry's own use. */
-export interface TableRef extends TableInfo {
-  readonly id: number;
-  readonly appId: number;
-}
-
-/** One immutable version of a table's schema. */
-export interface SchemaVersion {
-  /** Registry-wide id; the Confluent schema id that frames rows encoded with this version. */
-  readonly id: number;
-  readonly app: string;
-  readonly table: string;
-  readonly subject: string;
-  /** 1, 2, … with no gaps. */
-  readonly version: number;
-  /** The id of version − 1; null for version 1. */
-  readonly parentId: number | null;
-  /** The columns with their source paths, as libs/schema merges and coerces against. */
-  readonly schema: TableSchema;
-  /** The Avro record schema of rows of this version. */
-  readonly avro: AvroSchema;
-  /** What changed from the parent (for version 1, from the empty schema). */
-  readonly diff: SchemaDiff;
-  /** libs/schema's fingerprint of the schema. */
-  readonly fingerprint: string;
-  readonly createdAt: Date;
-  /** The writer that made it, e.g. `sqlizer-7f9c:4121`. */
-  readonly createdBy: string;
-}
+import type { AppRef, SchemaVersion, TableRef } from "./table-versions.ts";
 
 export interface SchemaStoreDeps {
   readonly db: Kysely<RegistryDatabase>;
@@ -119,33 +68,9 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
   const { db } = deps;
   const topicPrefix = deps.topicPrefix ?? "";
 
-  const tableColumns = [
-    "tables.id",
-    "tables.app_id",
-    "tables.name",
-    "tables.entype",
-    "tables.evname",
-    "tables.dialect",
-    "tables.subject",
-    "tables.created_at",
-    "apps.name as app",
-  ] as const;
-
   function tables() {
-    return db.selectFrom("tables").innerJoin("apps", "apps.id", "tables.app_id").select(tableColumns);
+    return db.selectFrom("tables").innerJoin("apps", "apps.id", "tables.app_id").select(TABLE_COLUMNS);
   }
-
-  const versionColumns = [
-    "schema_versions.id",
-    "schema_versions.version",
-    "schema_versions.parent_id",
-    "schema_versions.columns",
-    "schema_versions.avro",
-    "schema_versions.diff",
-    "schema_versions.fingerprint",
-    "schema_versions.created_at",
-    "schema_versions.created_by",
-  ] as const;
 
   async function findApp(name: string): Promise<AppRef | undefined> {
     // No app has another name, and a NUL in one would make Postgres refuse the query.
@@ -224,7 +149,7 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
   }
 
   function versionsOf(table: TableRef) {
-    return db.selectFrom("schema_versions").select(versionColumns).where("schema_versions.table_id", "=", table.id);
+    return db.selectFrom("schema_versions").select(VERSION_COLUMNS).where("schema_versions.table_id", "=", table.id);
   }
 
   async function latestVersion(table: TableRef, known?: SchemaVersion): Promise<SchemaVersion | undefined> {
@@ -282,7 +207,7 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
       .innerJoin("tables", "tables.id", "schema_versions.table_id")
       .innerJoin("apps", "apps.id", "tables.app_id")
       .select([
-        ...versionColumns,
+        ...VERSION_COLUMNS,
         "tables.id as table_id",
         "tables.app_id",
         "tables.name",
@@ -391,30 +316,6 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
 /** Every table name libs/schema makes has this shape; a name of another shape names no table. */
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,126}$/;
 
-interface TableRow {
-  id: number;
-  app_id: number;
-  app: string;
-  name: string;
-  entype: string;
-  evname: string;
-  dialect: string;
-  subject: string;
-  created_at: Date;
-}
-
-interface VersionRow {
-  id: number;
-  version: number;
-  parent_id: number | null;
-  columns: Column[];
-  avro: string;
-  diff: SchemaDiff;
-  fingerprint: string;
-  created_at: Date;
-  created_by: string;
-}
-
 function conflict(table: TableRef, version: number, cause?: unknown) {
   return registryError(
     "REGISTRY_CONFLICT",
@@ -422,35 +323,4 @@ function conflict(table: TableRef, version: number, cause?: unknown) {
     { app: table.app, table: table.name, version },
     cause,
   );
-}
-
-function toTable(row: TableRow): TableRef {
-  return {
-    id: row.id,
-    appId: row.app_id,
-    app: row.app,
-    name: row.name,
-    entype: row.entype,
-    evname: row.evname,
-    dialect: row.dialect as Dialect,
-    subject: row.subject,
-    createdAt: row.created_at,
-  };
-}
-
-function toVersion(table: TableRef, row: VersionRow): SchemaVersion {
-  return {
-    id: row.id,
-    app: table.app,
-    table: table.name,
-    subject: table.subject,
-    version: row.version,
-    parentId: row.parent_id,
-    schema: { table: table.name, dialect: table.dialect, version: row.version, columns: row.columns },
-    avro: JSON.parse(row.avro) as AvroSchema,
-    diff: row.diff,
-    fingerprint: row.fingerprint,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-  };
 }

@@ -9,8 +9,7 @@
  * table of the same name (the record name alone, RecordNameStrategy, would not). The plain
  * TopicNameStrategy (`<topic>-value`) cannot work: one topic carries every table of an app.
  */
-import { topicsFor } from "@schematizer/kafka";
-import { AVRO_NAMESPACE } from "@schematizer/schema";
+import { AVRO_NAMESPACE, topicsFor } from "@schematizer/contracts";
 
 /**
  * The subject of an app's table.

@@ -17,7 +17,6 @@
  */
 import { isStorableText } from "@schematizer/schema";
 import { sql, type Kysely } from "kysely";
-import { parseAvro, type ParsedAvro } from "./avro-canonical.ts";
 import {
   asCompatibilityLevel,
   DEFAULT_COMPATIBILITY,
@@ -27,8 +26,11 @@ import {
 import { confluentError } from "./confluent-errors.ts";
 import type { RegistryDatabase } from "./database.ts";
 import type { ImmutableCache } from "./schema-cache.ts";
-import type { SchemaStore, SchemaVersion, TableRef } from "./schema-store.ts";
+import type { SchemaStore } from "./schema-store.ts";
+import { checkWritable, parseSchema, schemaNotFound, subjectNotFound, versionNotFound } from "./subject-errors.ts";
 import { isTableSubjectName } from "./subject-naming.ts";
+import { levelOf, plainVersions } from "./subject-queries.ts";
+import type { SchemaVersion, TableRef } from "./table-versions.ts";
 
 /** One version of one subject, as `GET /subjects/{s}/versions/{v}` answers it. */
 export interface SubjectVersion {
@@ -250,7 +252,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function lookup(subject: string, text: string): Promise<SubjectVersion> {
-    const parsed = parse(text);
+    const parsed = parseSchema(text);
     if (!isStorableText(subject)) throw subjectNotFound(subject);
     const table = await tableOf(subject);
     if (table !== undefined) {
@@ -268,7 +270,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function register(subject: string, text: string): Promise<{ id: number }> {
-    const parsed = parse(text);
+    const parsed = parseSchema(text);
     checkWritable(subject);
     if (isTableSubjectName(subject, topicPrefix)) {
       const table = await store.findTableBySubject(subject);
@@ -289,7 +291,7 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
       const same = rows.find((r) => r.avro_fingerprint === parsed.fingerprint);
       if (same !== undefined) return { id: same.schema_id };
       const level = (await levelOf(tx, subject)) ?? (await levelOf(tx, GLOBAL)) ?? DEFAULT_COMPATIBILITY;
-      const existing = rows.map((r) => parse(r.avro).type);
+      const existing = rows.map((r) => parseSchema(r.avro).type);
       if (!isCompatible(level, parsed.type, existing)) {
         throw confluentError(
           "INCOMPATIBLE_SCHEMA",
@@ -312,12 +314,12 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   }
 
   async function testCompatibility(subject: string, selector: VersionSelector, text: string): Promise<boolean> {
-    const parsed = parse(text);
+    const parsed = parseSchema(text);
     const against = await version(subject, selector);
     const level = (await compatibility(subject)) ?? (await compatibility()) ?? DEFAULT_COMPATIBILITY;
     // Against one chosen version, the transitive levels mean the same as their plain forms.
     return isCompatible(level === "NONE" ? "NONE" : (level.replace("_TRANSITIVE", "") as CompatibilityLevel), parsed.type, [
-      parse(against.schema).type,
+      parseSchema(against.schema).type,
     ]);
   }
 
@@ -361,45 +363,6 @@ export function createSubjectStore(deps: SubjectStoreDeps): SubjectStore {
   };
 }
 
-function parse(text: string): ParsedAvro {
-  const result = parseAvro(text);
-  if (!result.ok) throw confluentError("INVALID_SCHEMA", `Invalid schema: ${result.error}`);
-  return result.value;
-}
-
-async function plainVersions(db: Kysely<RegistryDatabase>, subject: string) {
-  return db
-    .selectFrom("subject_versions")
-    .innerJoin("plain_schemas", "plain_schemas.id", "subject_versions.schema_id")
-    .select(["subject_versions.version", "subject_versions.schema_id", "plain_schemas.avro", "plain_schemas.avro_fingerprint"])
-    .where("subject_versions.subject", "=", subject)
-    .orderBy("subject_versions.version")
-    .execute();
-}
-
-async function levelOf(db: Kysely<RegistryDatabase>, subject: string): Promise<CompatibilityLevel | undefined> {
-  const row = await db.selectFrom("compatibility").select("level").where("subject", "=", subject).executeTakeFirst();
-  return row === undefined ? undefined : asCompatibilityLevel(row.level);
-}
-
 function fromTableVersion(v: SchemaVersion): SubjectVersion {
   return { subject: v.subject, version: v.version, id: v.id, schema: JSON.stringify(v.avro) };
-}
-
-function checkWritable(subject: string): void {
-  if (!isStorableText(subject)) {
-    throw confluentError("BAD_REQUEST", "a subject name must be valid Unicode text without NUL characters", { subject });
-  }
-}
-
-function subjectNotFound(subject: string) {
-  return confluentError("SUBJECT_NOT_FOUND", `Subject '${subject}' not found.`, { subject });
-}
-
-function versionNotFound(subject: string, version: number) {
-  return confluentError("VERSION_NOT_FOUND", `Version ${version} not found.`, { subject, version });
-}
-
-function schemaNotFound(subject: string) {
-  return confluentError("SCHEMA_NOT_FOUND", `Schema not found in subject '${subject}'.`, { subject });
 }

@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { coerce, unmappedOf, type CellValue, type Row } from "./coerce.ts";
+import { coerce } from "./coerce.ts";
 import type { Event } from "./envelope.ts";
 import { parseJson, stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
 import { mergeSchema } from "./merge.ts";
 import { observe } from "./observe.ts";
+import { unmappedOf, type CellValue, type Row } from "./row.ts";
 import { cellInlineBytes, ROW_LIMITS, SYSTEM_CELLS_BYTES, TUPLE_HEADER_BYTES } from "./row-limits.ts";
 import { columnForPath, emptySchema, SYSTEM_COLUMN_COUNT, type TableSchema } from "./schema.ts";
 import { bodyArb, dialectArb, leaves } from "./test-arbitraries.ts";

@@ -1,12 +1,12 @@
 /**
- * Coercion: one event as a row of one schema version, in a single pass over the body.
+ * Coercion: one event as a row of one schema version (row.ts), in a single pass over the body.
  *
  * This is the per-event hot path. The schema's source paths are compiled once per version into a
- * trie walked in step with the body, so a body that fits costs one lookup and one type check
- * per leaf, with no path strings built. Whatever has no place in its column — an unknown path,
- * a value of a wider type, text over the size limit or not storable, the loser of a name
- * collision — goes to `_sz_unmapped` with its path and a reason: nothing is dropped. The caller
- * learns whether merging the body into the schema would give those values a place.
+ * trie walked in step with the body (see path-trie.ts), so a body that fits costs one lookup and
+ * one type check per leaf, with no path strings built. Whatever has no place in its column — an
+ * unknown path, a value of a wider type, text over the size limit or not storable, the loser of
+ * a name collision — goes to `_sz_unmapped` with its path and a reason: nothing is dropped. The
+ * caller learns whether merging the body into the schema would give those values a place.
  *
  * Every row also fits its warehouse (see row-limits.ts): on Postgres, a row whose in-line
  * estimate exceeds the page moves values to `_sz_unmapped` ("row_too_wide"), those of the columns
@@ -16,10 +16,12 @@
  */
 import type { Event } from "./envelope.ts";
 import { schemaError, type SchemaError } from "./errors.ts";
-import { parseJson, stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
+import { stringifyJson, type JsonObject, type JsonValue } from "./json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { cachedColumnName } from "./naming.ts";
 import { comparePaths, DECIMAL_DIGITS } from "./observe.ts";
+import { pathTrie, valueAt, type PathNode } from "./path-trie.ts";
+import { rowTextBytes, type CellValue, type Row, type RowMeta, type UnmappedReason, type UnmappedValue } from "./row.ts";
 import {
   cellInlineBytes,
   MAX_CELL_BYTES,
@@ -29,7 +31,7 @@ import {
 } from "./row-limits.ts";
 import { SYSTEM_COLUMNS, SYSTEM_COLUMN_COUNT, SYSTEM_ID_BYTES, type TableSchema } from "./schema.ts";
 import { isStorableText, utf8Length, utf8LongerThan } from "./text.ts";
-import { dateToMicros, parseDate, parseTimestamp, type EpochMicros } from "./time.ts";
+import { dateToMicros, parseDate, parseTimestamp } from "./time.ts";
 import {
   REDSHIFT_VARCHAR_MAX,
   T_BIGINT,
@@ -42,44 +44,6 @@ import {
   T_VARCHAR,
   typeCode,
 } from "./type-lattice.ts";
-
-/**
- * One cell: `null`; `boolean`; `number` for bigint and double columns, for date columns (days
- * since 1970-01-01) and for timestamptz columns (epoch microseconds, `bigint` when beyond 2^53);
- * `bigint` for decimal columns; `string` for varchar and json (JSON text) columns.
- */
-export type CellValue = null | boolean | number | bigint | string;
-
-/** A row: one cell per column of the schema version, in column order. */
-export interface Row {
-  readonly version: number;
-  readonly values: CellValue[];
-}
-
-/** What the envelope does not say about a row. */
-export interface RowMeta {
-  /** The idempotency key: the event's `id`, or the one the front door generated. */
-  readonly id: string;
-  /** When the front door accepted the event. */
-  readonly receivedAt: EpochMicros;
-}
-
-/** Why a body value is in `_sz_unmapped`. */
-export type UnmappedReason =
-  | "no_column"
-  | "column_cap"
-  | "type_mismatch"
-  | "too_long"
-  | "invalid_text"
-  | "name_collision"
-  | "row_too_wide";
-
-/** One entry of `_sz_unmapped`. */
-export interface UnmappedValue {
-  readonly path: readonly string[];
-  readonly reason: UnmappedReason;
-  readonly value: JsonValue;
-}
 
 export interface CoerceResult {
   readonly row: Row;
@@ -121,31 +85,6 @@ export function coerce(
   return compile(schema).run(event, meta, limits.maxColumns);
 }
 
-/**
- * The `_sz_unmapped` entries of a row, parsed back.
- *
- * @example
- * ```ts
- * unmappedOf(schema, row); // [{ path: ["bio"], reason: "too_long", value: "…" }]
- * ```
- */
-export function unmappedOf(schema: TableSchema, row: Row): UnmappedValue[] {
-  const index = schema.columns.findIndex((c) => c.name === SYSTEM_COLUMNS.unmapped);
-  const text = row.values[index];
-  if (typeof text !== "string") return [];
-  // parseJson, not JSON.parse: the entries may hold integers beyond 2^53.
-  const parsed = parseJson(text);
-  return parsed.ok ? (parsed.value as unknown as UnmappedValue[]) : [];
-}
-
-interface PathNode {
-  /** Column of the value at this path, or −1 when the path only leads to deeper columns. */
-  col: number;
-  /** Position of this path among its column's sources; the smallest present one wins. */
-  rank: number;
-  children: Map<string, PathNode> | undefined;
-}
-
 interface Claim {
   rank: number;
   path: string[];
@@ -170,7 +109,7 @@ const BODY_INLINE_BYTES = ROW_LIMITS.postgres.maxInlineBytes - TUPLE_HEADER_BYTE
 const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/i;
 
 class Compiled {
-  private readonly root: PathNode = { col: -1, rank: 0, children: undefined };
+  private readonly root: PathNode;
   private readonly types: Uint8Array;
   /** Declared byte size of textual columns; 0 when unbounded (Postgres). */
   private readonly maxBytes: Int32Array;
@@ -217,21 +156,8 @@ class Compiled {
       this.types[col] = typeCode(column.type);
       this.maxBytes[col] = column.maxBytes ?? 0;
       this.shared[col] = column.sources.length > 1 ? 1 : 0;
-      column.sources.forEach((source, rank) => {
-        let node = this.root;
-        for (const key of source) {
-          node.children ??= new Map();
-          let next = node.children.get(key);
-          if (next === undefined) {
-            next = { col: -1, rank: 0, children: undefined };
-            node.children.set(key, next);
-          }
-          node = next;
-        }
-        node.col = col;
-        node.rank = rank;
-      });
     });
+    this.root = pathTrie(columns);
   }
 
   run(event: Event, meta: RowMeta, maxColumns: number): CoerceResult {
@@ -429,20 +355,6 @@ class Compiled {
 
 function tooLarge(message: string): SchemaError {
   return schemaError("EVENT_ROW_TOO_LARGE", "$.body", message);
-}
-
-/** The value at a body path (the source of a column that holds a cell, so it is there). */
-function valueAt(body: JsonObject, path: readonly string[]): JsonValue {
-  let value: JsonValue = body;
-  for (const key of path) value = (value as JsonObject)[key] as JsonValue;
-  return value;
-}
-
-/** Bytes of a row as text: UTF-8 of its text cells, and at most 40 for any other cell. */
-function rowTextBytes(values: readonly CellValue[]): number {
-  let bytes = 0;
-  for (const cell of values) bytes += typeof cell === "string" ? utf8Length(cell) : 40;
-  return bytes;
 }
 
 function storableJson(value: JsonValue): boolean {

@@ -1,12 +1,13 @@
 /**
  * @schematizer/schema — the pure schematizer core: from one event to a typed row, and from
- * schema versions to DDL. No I/O.
+ * observed fields to schema versions. No I/O.
  *
  * Per event (the sqlizer's hot path):
  *   parseEvent → tableName → coerce against the current version → if `needsMerge`:
- *   observe + mergeSchema (under the registry's optimistic concurrency), coerce again →
- *   confluentEncode.
- * Per version (the loader): planDdl, avroSchema.
+ *   observe + mergeSchema (under the registry's optimistic concurrency), coerce again; the row
+ *   then goes on the wire with @schematizer/contracts' confluentEncode.
+ * Per version: mergeSchema; the DDL that brings a warehouse table to a version is
+ * @schematizer/warehouse's.
  */
 export { SCHEMA_ERRORS, bodyPath, jsonPath } from "./errors.ts";
 export type { Result, SchemaError, SchemaErrorCode } from "./errors.ts";
@@ -31,6 +32,7 @@ export {
   COLUMN_TYPES,
   REDSHIFT_VARCHAR_MAX,
   VARCHAR_SIZES,
+  isTextual,
   isWithin,
   joinSized,
   joinTypes,
@@ -46,12 +48,13 @@ export {
   columnName,
   isSystemName,
   isValidName,
+  nameHash,
   normalizeSegment,
   tableName,
 } from "./naming.ts";
 export type { Dialect } from "./naming.ts";
 
-export { SYSTEM_COLUMNS, columnForPath, emptySchema, fingerprint } from "./schema.ts";
+export { NOT_NULL_SYSTEM_COLUMNS, SYSTEM_COLUMNS, columnForPath, emptySchema, fingerprint } from "./schema.ts";
 export type { Column, TableSchema } from "./schema.ts";
 
 export { DEFAULT_LIMITS, checkEventSize, checkTableCount, resolveLimits } from "./limits.ts";
@@ -63,22 +66,16 @@ export type { RowLimits } from "./row-limits.ts";
 export { checkEvent, parseEvent, validateEnvelope } from "./envelope.ts";
 export type { Event } from "./envelope.ts";
 
-export { inferType, joinObserved, observe } from "./observe.ts";
+export { DECIMAL_DIGITS, inferType, joinObserved, observe } from "./observe.ts";
 export type { ObservedField, ObservedRow } from "./observe.ts";
 
 export { mergeSchema } from "./merge.ts";
 export type { MergeResult, SchemaDiff } from "./merge.ts";
 
-export { coerce, unmappedOf } from "./coerce.ts";
-export type { CellValue, CoerceResult, Row, RowMeta, UnmappedReason, UnmappedValue } from "./coerce.ts";
+export { coerce } from "./coerce.ts";
+export type { CoerceResult } from "./coerce.ts";
+export { unmappedOf } from "./row.ts";
+export type { CellValue, Row, RowMeta, UnmappedReason, UnmappedValue } from "./row.ts";
 
 export { cellText } from "./warehouse-text.ts";
 
-export { DUPLICATE_COLUMN, quoteIdent } from "./ddl.ts";
-export type { DdlOptions, DdlStatement } from "./ddl.ts";
-export { planPostgres } from "./ddl-postgres.ts";
-export { planRedshift } from "./ddl-redshift.ts";
-export { planDdl } from "./ddl-plan.ts";
-
-export { AVRO_NAMESPACE, avroDecode, avroEncode, avroSchema, confluentEncode, confluentFrame } from "./avro.ts";
-export type { AvroSchema } from "./avro.ts";

@@ -2,7 +2,7 @@
  * Cells as the text a warehouse parses back to the same value: what a loader writes into CSV
  * for COPY, or passes as a query parameter.
  */
-import type { CellValue } from "./coerce.ts";
+import type { CellValue } from "./row.ts";
 import type { Column } from "./schema.ts";
 import { formatDate, formatTimestamp } from "./time.ts";
 

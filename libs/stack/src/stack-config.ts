@@ -34,6 +34,8 @@ export const stackEnvSchema = z.object({
   /** Adobe S3Mock release fetched from Maven Central (com.adobe.testing:s3mock, exec jar). */
   STACK_S3MOCK_VERSION: z.string().default("5.0.0"),
   STACK_KAFKA_HEAP: z.string().default("512m"),
+  /** The Node 22 release `npm test` runs the suites on too where the machine's Node is another major (npm package node-<platform>-<arch>). */
+  STACK_NODE_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default("22.23.5"),
 });
 
 export type StackEnv = z.output<typeof stackEnvSchema>;

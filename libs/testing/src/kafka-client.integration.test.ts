@@ -1,5 +1,6 @@
 import { waitFor } from "@schematizer/errors";
-import { createKafkaClient, KAFKA_CLIENTS, platformaticClient, topicPattern, watchingConsumer, type ConsumedMessage, type KafkaClient, type MessageBatch } from "@schematizer/kafka";
+import { topicPattern } from "@schematizer/contracts";
+import { createKafkaClient, KAFKA_CLIENTS, platformaticClient, watchingConsumer, type ConsumedMessage, type KafkaClient, type MessageBatch } from "@schematizer/kafka";
 import { describe, expect } from "vitest";
 import { test as base } from "./fixtures.ts";
 import { privateKafka } from "./private-kafka.ts";

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { waitFor } from "@schematizer/errors";
-import { repoRoot } from "@schematizer/stack";
+import { repoRoot, serviceCommand, type ServiceName } from "@schematizer/stack";
 
 /** One of the project's services running as a real child process, as in production. */
 export interface ServiceProcess {
@@ -17,19 +16,19 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts an app's entry point (`apps/<name>/src/main.ts`) in Node with the tsx loader, with the
- * given environment on top of the current one.
+ * Starts a service as it runs in production: its bundle (`apps/<name>/dist/main.js`, built by the
+ * integration project's global setup) on the Node running the tests, with the given environment
+ * on top of the current one.
  *
  * @example
  * const sqlizer = await startService("sqlizer", { KAFKA_BROKERS: "…", TOPIC_PREFIX: kafka.prefix });
  * await sqlizer.waitForLog("sqlizer running");
  */
-export function startService(app: string, env: Record<string, string>): ServiceProcess {
-  const root = repoRoot();
-  const entry = path.join(root, "apps", app, "src", "main.ts");
-  // One process, the service itself: the tsx CLI would run it in a child that outlives a kill -9 of the CLI.
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry], {
-    cwd: root,
+export function startService(app: ServiceName, env: Record<string, string>): ServiceProcess {
+  // One process, the service itself, so that a kill -9 leaves nothing behind.
+  const { command, args } = serviceCommand(app);
+  const child: ChildProcess = spawn(command, args, {
+    cwd: repoRoot(),
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

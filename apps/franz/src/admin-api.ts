@@ -103,6 +103,21 @@ export function buildAdminApi(deps: AdminApiDeps): FastifyInstance {
       },
       async (request) => control.setAllowedOrigins(request.params.app, request.body.origins),
     );
+    v1.patch<{ Params: { app: string }; Body: Partial<AppSettings> }>(
+      "/apps/:app/settings",
+      {
+        schema: {
+          body: {
+            type: "object",
+            additionalProperties: false,
+            minProperties: 1,
+            // The dialect is named so that the store refuses it with its reason, rather than dropped unseen.
+            properties: { maxColumns: { type: "integer" }, maxTables: { type: "integer" }, dialect: { type: "string" } },
+          },
+        },
+      },
+      async (request) => control.updateSettings(request.params.app, request.body),
+    );
     v1.post<{ Params: { app: string } }>("/apps/:app/repair-topics", async (request) => control.repairTopics(request.params.app));
     v1.get<{ Params: { app: string; table: string } }>("/apps/:app/tables/:table/lineage", async (request) =>
       control.lineage(request.params.app, request.params.table),

@@ -3,9 +3,10 @@ import { createLogger, createMetricsRegistry } from "@schematizer/observability"
 import type { AppSettings } from "@schematizer/registry";
 import { createAutoscaler } from "./autoscaler.ts";
 import { franzConfigSchema } from "./config.ts";
-import { createControl } from "./control.ts";
+import { createControl, type AppDescription } from "./control.ts";
 import { franzError, toFranzError } from "./franz-errors.ts";
-import { openFranzRuntime } from "./franz-runtime.ts";
+import { formatCounts, formatLetter, parseSince, type LetterFilter } from "./dead-letters.ts";
+import { openFranzRuntime, recoveryDeps } from "./franz-runtime.ts";
 import { parseEnv } from "@schematizer/config";
 
 export const USAGE = `franz: schematizer's control plane
@@ -15,7 +16,8 @@ usage: npm run franz -- <command> [options]
   apps create <name> [--dialect postgres|redshift] [--max-columns N] [--max-tables N]
                                   create an app, its raw/sql/dlq topics, and print its write key (shown once)
   apps list                       every app
-  apps describe <name>            topics, partitions, consumer lag, tables and their versions
+  apps describe <name>            topics, partitions, consumer lag, tables and their versions; what waits for an
+                                  operator: dead letters by reason, rows the loader set aside, parked files
   apps rotate-key <name> [--grace-seconds N]
                                   a new write key; the old one works N more seconds (default 0)
   apps disable <name>             refuse the app's events from now on (its data stays)
@@ -24,15 +26,29 @@ usage: npm run franz -- <command> [options]
                                   web origins whose pages may send the app's events to the tracking API
                                   (https://shop.example.com, https://*.example.com, or *): with origins,
                                   replaces the list; --clear empties it (browsers refused); alone, prints it
+  apps set <name> [--max-columns N] [--max-tables N]
+                                  change the app's caps in place; they bound the columns and tables made from
+                                  then on (tables at once, columns within 10 s: no restart needed)
   apps repair-topics <name>       create whatever topics of the app are missing, and raise their
                                   max.message.bytes to what EVENT_MAX_BYTES needs (franz does it for every app at start)
+  dlq list <app> [--reason CODE] [--since TIME] [--limit N]
+                                  the app's dead letters counted by reason, and the latest N (default 20) the
+                                  filters pick: id, reason, received time, table, and the event's first characters
+  dlq redrive <app> [--reason CODE] [--since TIME] [--ids ID ...] [--dry-run] [--limit N]
+                                  send the letters picked (all without a filter) back to raw.<app>, each event once
+                                  with its own id and received time: the warehouse keeps one row per id, so a second
+                                  redrive changes nothing; --dry-run prints what would be sent (the first N) and
+                                  writes nothing.
+                                  Rows the loader set aside go back with npm run batcher -- reload
+                                  (CODE: a reason code, or a prefix ending in * such as EVENT_*;
+                                  TIME: an ISO 8601 time, or a while ago: 30m, 2h, 7d)
   tables lineage <app> <table>    a table's schema versions and what each changed
   topics rebalance [--dry-run] [--window-seconds N]
                                   measure every topic's produce rate over N seconds (default 10) and
                                   add partitions where one runs hot
 
 options: --json  print JSON instead of text
-Connection settings come from the environment (KAFKA_BROKERS, DATABASE_URL, REGISTRY_SCHEMA, TOPIC_PREFIX, EVENT_MAX_BYTES, FRANZ_*).`;
+Connection settings come from the environment (KAFKA_BROKERS, DATABASE_URL, REGISTRY_SCHEMA, BATCHER_SCHEMA, TOPIC_PREFIX, EVENT_MAX_BYTES, FRANZ_*).`;
 
 interface Parsed {
   words: string[];
@@ -58,7 +74,7 @@ export function parseArgs(argv: string[]): Parsed {
   return { words, flags };
 }
 
-const VALUED = new Set(["dialect", "max-columns", "max-tables", "grace-seconds", "window-seconds"]);
+const VALUED = new Set(["dialect", "max-columns", "max-tables", "grace-seconds", "window-seconds", "reason", "since", "limit"]);
 
 function intFlag(flags: Parsed["flags"], name: string): number | undefined {
   const value = flags.get(name);
@@ -66,6 +82,33 @@ function intFlag(flags: Parsed["flags"], name: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw franzError("FRANZ_BAD_REQUEST", `--${name} takes a whole number, got ${String(value)}`);
   return n;
+}
+
+function textFlag(flags: Parsed["flags"], name: string): string | undefined {
+  const value = flags.get(name);
+  if (value === true) throw franzError("FRANZ_BAD_REQUEST", `--${name} takes a value`);
+  return value;
+}
+
+/**
+ * The dead letters a `dlq` command picks: `--reason`, `--since`, and the ids of `--ids` (the words
+ * after the app's name, or `--ids=a,b`).
+ *
+ * @example
+ * letterFilter(parseArgs(["dlq", "redrive", "acme", "--ids", "e1", "e2"]), ["e1", "e2"], new Date()); // { ids: Set { "e1", "e2" } }
+ */
+export function letterFilter(parsed: Parsed, words: string[], now: Date): LetterFilter {
+  const { flags } = parsed;
+  const since = textFlag(flags, "since");
+  const listed = flags.get("ids");
+  const ids = [...(typeof listed === "string" ? listed.split(",") : []), ...words].filter((id) => id !== "");
+  if (words.length > 0 && listed === undefined) throw franzError("FRANZ_BAD_REQUEST", `unexpected ${words.join(" ")}; ids to pick follow --ids`);
+  if (listed !== undefined && ids.length === 0) throw franzError("FRANZ_BAD_REQUEST", "--ids needs at least one id");
+  return {
+    reason: textFlag(flags, "reason"),
+    since: since === undefined ? undefined : parseSince(since, now),
+    ids: listed === undefined ? undefined : new Set(ids),
+  };
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -79,7 +122,7 @@ async function run(argv: string[]): Promise<number> {
   // The CLI needs no admin token: it acts with the database's and the cluster's own credentials.
   const config = parseEnv(franzConfigSchema, { FRANZ_ADMIN_TOKEN: "cli-does-not-serve-http", ...process.env });
   const runtime = await openFranzRuntime(config);
-  const control = createControl({ registry: runtime.registry, admin: runtime.admin, config });
+  const control = createControl({ registry: runtime.registry, admin: runtime.admin, config, recovery: recoveryDeps(runtime, config) });
   const print = (value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
   const need = (value: string | undefined, what: string) => {
     if (!value) throw franzError("FRANZ_BAD_REQUEST", `missing ${what}; see --help`);
@@ -124,8 +167,9 @@ async function run(argv: string[]): Promise<number> {
             ...d.topics.map((t) => `  ${t.name.padEnd(32)} ${String(t.partitions).padStart(3)} partitions  ${String(t.messages).padStart(10)} messages${t.ratePerSecond === undefined ? "" : `  ${t.ratePerSecond}/s`}  retention ${Math.round((t.retentionMs ?? 0) / 3_600_000)} h`),
             "consumers:",
             ...d.consumers.map((c) => `  ${c.group.padEnd(24)} on ${c.topic}: lag ${c.lag}, ${c.members} members`),
-            `tables (${d.tables.length}):`,
+            `tables (${d.tables.length}, up to ${d.settings.maxTables}, up to ${d.settings.maxColumns} columns each):`,
             ...d.tables.map((t) => `  ${t.name.padEnd(40)} v${t.version}  ${t.columns} columns`),
+            ...recoveryLines(d.recovery, config.BATCHER_SCHEMA),
           ].join("\n"),
         );
         return 0;
@@ -146,9 +190,55 @@ async function run(argv: string[]): Promise<number> {
         const name = need(rest[0], "the app name");
         const origins = rest.slice(1);
         const app =
-          origins.length > 0 || flags.has("clear") ? await control.setAllowedOrigins(name, origins) : await control.describeApp(name);
+          origins.length > 0 || flags.has("clear") ? await control.setAllowedOrigins(name, origins) : await control.app(name);
         print({ name: app.name, allowedOrigins: app.allowedOrigins }, () =>
           app.allowedOrigins.length === 0 ? `app ${app.name} accepts no browser origin` : `app ${app.name} accepts events from pages of: ${app.allowedOrigins.join(" ")}`,
+        );
+        return 0;
+      }
+      case "apps set": {
+        const changes: Partial<AppSettings> = {};
+        const maxColumns = intFlag(flags, "max-columns");
+        const maxTables = intFlag(flags, "max-tables");
+        if (maxColumns !== undefined) Object.assign(changes, { maxColumns });
+        if (maxTables !== undefined) Object.assign(changes, { maxTables });
+        if (flags.has("dialect")) Object.assign(changes, { dialect: flags.get("dialect") });
+        if (Object.keys(changes).length === 0) throw franzError("FRANZ_BAD_REQUEST", "apps set takes --max-columns N or --max-tables N");
+        const app = await control.updateSettings(need(rest[0], "the app name"), changes);
+        print(app, () =>
+          [
+            `app ${app.name}: up to ${app.settings.maxTables} tables, up to ${app.settings.maxColumns} columns per table`,
+            "the table cap applies at once, the column cap within 10 s on every sqlizer",
+          ].join("\n"),
+        );
+        return 0;
+      }
+      case "dlq list": {
+        const name = need(rest[0], "the app name");
+        const limit = intFlag(flags, "limit") ?? 20;
+        const listing = await control.listDeadLetters(name, letterFilter({ words, flags }, rest.slice(1), new Date()), limit);
+        print(listing, () =>
+          [
+            `${listing.topic}: ${listing.total} dead letters (${formatCounts(listing.byReason)}); ${listing.matching} picked, the latest ${listing.letters.length} shown`,
+            ...listing.letters.map(formatLetter),
+          ].join("\n"),
+        );
+        return 0;
+      }
+      case "dlq redrive": {
+        const name = need(rest[0], "the app name");
+        const dryRun = flags.has("dry-run");
+        const limit = intFlag(flags, "limit") ?? 20;
+        const report = await control.redriveDeadLetters(name, letterFilter({ words, flags }, rest.slice(1), new Date()), { dryRun, limit });
+        print(report, () =>
+          [
+            dryRun
+              ? `would send ${report.picked} events from ${report.from} back to ${report.to} (${formatCounts(report.byReason)}); nothing was written`
+              : `sent ${report.redriven} events from ${report.from} back to ${report.to} (${formatCounts(report.byReason)})`,
+            ...(dryRun ? report.letters.map(formatLetter) : []),
+            ...(dryRun && report.picked > report.letters.length ? [`… and ${report.picked - report.letters.length} more`] : []),
+            ...report.skipped.map((k) => `skipped ${k.id ?? "(no id)"} (${k.reason}, dlq ${k.partition}/${k.offset}): ${k.why}`),
+          ].join("\n"),
         );
         return 0;
       }
@@ -196,6 +286,21 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     await runtime.close();
   }
+}
+
+/** The describe lines of what waits for an operator: dead letters, set-aside rows, parked files. */
+function recoveryLines(recovery: AppDescription["recovery"], ledgerSchema: string): string[] {
+  if (recovery === undefined) return [];
+  const { deadLetters, ledger } = recovery;
+  return [
+    `dead letters (${deadLetters.total}): ${formatCounts(deadLetters.byReason)}`,
+    ...(ledger === null
+      ? [`no batcher ledger in schema ${ledgerSchema} (BATCHER_SCHEMA): set-aside rows and parked files unknown`]
+      : [
+          `rows set aside by the loader (${ledger.setAside.rows}): ${formatCounts(ledger.setAside.byReason)}`,
+          `parked files (${ledger.parked.files}, ${ledger.parked.rows} rows): ${formatCounts(ledger.parked.byReason)}`,
+        ]),
+  ];
 }
 
 // Run only as a program, so the parser can be tested on its own.

@@ -26,6 +26,8 @@ export const franzConfigSchema = z.object({
   FRANZ_DLQ_RETENTION_MS: positiveInt(30 * DAY_MS),
   /** The largest event event-sink accepts: sizes every topic's max.message.bytes (set it as for event-sink and the sqlizer). */
   EVENT_MAX_BYTES: eventLimitsEnv.EVENT_MAX_BYTES,
+  /** The batcher's ledger in the control database (DATABASE_URL): `apps describe` counts its set-aside rows and parked files. */
+  BATCHER_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default("batcher"),
   /** Consumer groups whose lag `describe` reports. */
   FRANZ_SQLIZER_GROUP: z.string().default("sqlizer"),
   FRANZ_BATCHER_GROUP: z.string().default("batcher"),

@@ -1,7 +1,11 @@
 import type { Admin } from "@schematizer/kafka";
 import type { AppInfo, AppSettings, Lineage, Registry } from "@schematizer/registry";
+import type pg from "pg";
 import { appTopicSpecs, MAX_MESSAGE_BYTES, type TopicKind } from "./app-topics.ts";
+import { ledgerSummary, type LedgerSummary } from "./batcher-ledger.ts";
 import type { FranzConfig } from "./config.ts";
+import type { LetterFilter } from "./dead-letters.ts";
+import { countDeadLetters, listDeadLetters, redriveDeadLetters, type DlqDeps } from "./dlq-operations.ts";
 import { franzError } from "./franz-errors.ts";
 
 export interface TopicView {
@@ -32,10 +36,20 @@ export interface TableView {
   columns: number;
 }
 
+/** What an app's events are held back by, waiting for an operator. */
+export interface RecoveryView {
+  /** Letters in dlq.<app>, by reason. */
+  deadLetters: { total: number; byReason: Record<string, number> };
+  /** Rows set aside and files parked by the batcher; `null` when there is no ledger (BATCHER_SCHEMA). */
+  ledger: LedgerSummary | null;
+}
+
 export interface AppDescription extends AppInfo {
   topics: TopicView[];
   consumers: ConsumerView[];
   tables: TableView[];
+  /** Present where franz was given the means to read them (the CLI and the server). */
+  recovery?: RecoveryView;
 }
 
 /** What a repair did to an app's topics. */
@@ -51,6 +65,8 @@ export interface ControlDeps {
   config: FranzConfig;
   /** Latest measured rate per topic, from the autoscaler (messages/s). */
   rates?: () => ReadonlyMap<string, number>;
+  /** Kafka to read and redrive dead letters, and the control database holding the batcher's ledger. */
+  recovery?: { dlq: DlqDeps; pool: pg.Pool };
 }
 
 /**
@@ -119,6 +135,8 @@ export function createControl(deps: ControlDeps) {
     },
 
     listApps: () => registry.apps.listApps(),
+    /** One app as the registry has it; FRANZ_UNKNOWN_APP when there is none. */
+    app: (name: string) => requireApp(name),
 
     async describeApp(name: string): Promise<AppDescription> {
       const app = await requireApp(name);
@@ -169,7 +187,29 @@ export function createControl(deps: ControlDeps) {
           columns: latest?.schema.columns.length ?? 0,
         });
       }
-      return { ...app, topics, consumers, tables };
+      const recovery = deps.recovery && {
+        deadLetters: await countDeadLetters(deps.recovery.dlq, name),
+        ledger: await ledgerSummary(deps.recovery.pool, config.BATCHER_SCHEMA, name),
+      };
+      return { ...app, topics, consumers, tables, ...(recovery ? { recovery } : {}) };
+    },
+
+    /**
+     * Changes the app's column and table caps in place (see AppStore.updateSettings). Running
+     * sqlizers apply the table cap at once and the column cap within 10 s.
+     */
+    updateSettings: (name: string, changes: Partial<AppSettings>) => registry.apps.updateSettings(name, changes),
+
+    /** The app's dead letters: counts by reason, and the latest `limit` the filter picks. */
+    async listDeadLetters(name: string, filter: LetterFilter, limit: number) {
+      const app = await requireApp(name);
+      return listDeadLetters(recoveryDeps().dlq, name, app.settings.dialect, filter, limit);
+    },
+
+    /** Sends the dead letters the filter picks back to raw.<app> (see redriveDeadLetters). */
+    async redriveDeadLetters(name: string, filter: LetterFilter, options: { dryRun: boolean; limit: number }) {
+      const app = await requireApp(name);
+      return redriveDeadLetters(recoveryDeps().dlq, name, app.settings.dialect, filter, options);
     },
 
     rotateKey: async (name: string, graceSeconds?: number) => ({ writeKey: (await registry.apps.rotateKey(name, { graceSeconds })).key }),
@@ -185,6 +225,11 @@ export function createControl(deps: ControlDeps) {
       return lineage;
     },
   };
+
+  function recoveryDeps(): NonNullable<ControlDeps["recovery"]> {
+    if (!deps.recovery) throw new Error("franz was started without the means to read dead letters");
+    return deps.recovery;
+  }
 
   async function requireApp(name: string): Promise<AppInfo> {
     const app = await registry.apps.getApp(name);

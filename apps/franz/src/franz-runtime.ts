@@ -1,13 +1,16 @@
-import { createKafkaClient, type Admin } from "@schematizer/kafka";
+import { createKafkaClient, type Admin, type KafkaClient } from "@schematizer/kafka";
 import type { Logger } from "@schematizer/observability";
 import { createPool } from "@schematizer/postgres";
 import { openRegistry, type Registry } from "@schematizer/registry";
 import type pg from "pg";
 import type { FranzConfig } from "./config.ts";
+import type { ControlDeps } from "./control.ts";
 
 /** What both the server and the CLI connect to. */
 export interface FranzRuntime {
   registry: Registry;
+  /** The client, for what reads or writes topics (the dead-letter commands). */
+  kafka: KafkaClient;
   admin: Admin;
   pool: pg.Pool;
   close(): Promise<void>;
@@ -24,6 +27,7 @@ export async function openFranzRuntime(config: FranzConfig, log?: Logger): Promi
   const admin = await kafka.admin();
   return {
     registry,
+    kafka,
     admin,
     pool,
     async close() {
@@ -31,4 +35,16 @@ export async function openFranzRuntime(config: FranzConfig, log?: Logger): Promi
       await pool.end();
     },
   };
+}
+
+/**
+ * What the dead-letter commands and `apps describe` read with: the runtime's Kafka and control
+ * database, under the environment's topic prefix.
+ *
+ * @example
+ * const control = createControl({ registry, admin, config, recovery: recoveryDeps(runtime, config) });
+ */
+export function recoveryDeps(runtime: FranzRuntime, config: FranzConfig): NonNullable<ControlDeps["recovery"]> {
+  const dlq = { kafka: runtime.kafka, admin: runtime.admin, groupPrefix: config.TOPIC_PREFIX, topicPrefix: config.TOPIC_PREFIX, eventMaxBytes: config.EVENT_MAX_BYTES };
+  return { dlq, pool: runtime.pool };
 }

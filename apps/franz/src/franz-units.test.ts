@@ -1,7 +1,7 @@
 import { CodedError } from "@schematizer/errors";
 import { describe, expect, it } from "vitest";
 import { appTopicSpecs } from "./app-topics.ts";
-import { parseArgs } from "./cli.ts";
+import { letterFilter, parseArgs } from "./cli.ts";
 import { franzConfigSchema } from "./config.ts";
 import { toFranzError } from "./franz-errors.ts";
 
@@ -11,6 +11,26 @@ describe("parseArgs", () => {
     expect(parsed.words).toEqual(["apps", "create", "acme"]);
     expect(Object.fromEntries(parsed.flags)).toEqual({ dialect: "redshift", json: true, "max-columns": "300" });
     expect(parseArgs(["topics", "rebalance", "--dry-run", "extra"]).words).toEqual(["topics", "rebalance", "extra"]);
+  });
+});
+
+describe("letterFilter", () => {
+  const now = new Date("2024-05-01T12:00:00Z");
+  const filter = (...argv: string[]) => {
+    const parsed = parseArgs(["dlq", "redrive", "acme", ...argv]);
+    return letterFilter(parsed, parsed.words.slice(3), now);
+  };
+
+  it("takes the reason, the time and the ids the operator named", () => {
+    expect(filter("--reason", "EVENT_*", "--since", "2h", "--dry-run")).toEqual({ reason: "EVENT_*", since: new Date("2024-05-01T10:00:00Z"), ids: undefined });
+    expect(filter("--ids", "e1", "e2", "--dry-run")).toMatchObject({ ids: new Set(["e1", "e2"]) });
+    expect(filter("--ids=e1,e2")).toMatchObject({ ids: new Set(["e1", "e2"]) });
+  });
+
+  it("refuses what it cannot mean with FRANZ_BAD_REQUEST", () => {
+    for (const argv of [["e1"], ["--ids"], ["--reason"], ["--since", "yesterday"]]) {
+      expect(() => filter(...argv), argv.join(" ")).toThrow(expect.objectContaining({ code: "FRANZ_BAD_REQUEST" }));
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { topicMessageBytes } from "@schematizer/config";
-import { topicsFor } from "@schematizer/contracts";
+import { deadLetterOf, HEADERS, topicsFor } from "@schematizer/contracts";
 import { createKafkaClient, KAFKA_CLIENTS } from "@schematizer/kafka";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import { openRegistry } from "@schematizer/registry";
@@ -23,6 +23,8 @@ async function franz(kafka: KafkaFixture, db: IsolatedDatabase, env: Record<stri
     FRANZ_RAW_RETENTION_MS: "3600000",
     FRANZ_SQLIZER_GROUP: kafka.group("sqlizer"),
     FRANZ_BATCHER_GROUP: kafka.group("batcher"),
+    // The test's own schema, which holds no ledger (a shared "batcher" schema may hold other runs').
+    BATCHER_SCHEMA: db.schema,
     ...env,
   });
   const registry = await openRegistry({ pool: db.pool, schema: db.schema, topicPrefix: kafka.prefix });
@@ -35,9 +37,10 @@ async function franz(kafka: KafkaFixture, db: IsolatedDatabase, env: Record<stri
     log: createLogger("franz", "silent"),
     metrics,
   });
-  const control = createControl({ registry, admin: kafka.admin, config, rates: autoscaler.rates });
+  const recovery = { dlq: { kafka: kafka.client, admin: kafka.admin, groupPrefix: kafka.prefix, topicPrefix: kafka.prefix, eventMaxBytes: config.EVENT_MAX_BYTES }, pool: db.pool };
+  const control = createControl({ registry, admin: kafka.admin, config, rates: autoscaler.rates, recovery });
   const api = buildAdminApi({ control, autoscaler, registry, adminToken: TOKEN, metrics, notReadyReason: () => undefined });
-  const call = (method: "GET" | "POST", url: string, body?: object, token: string | null = TOKEN) =>
+  const call = (method: "GET" | "POST" | "PATCH", url: string, body?: object, token: string | null = TOKEN) =>
     api.inject({ method, url, payload: body, headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { registry, autoscaler, api, call, metrics };
 }
@@ -166,6 +169,36 @@ describe("franz against the real broker and registry", () => {
       }
     });
   }
+
+  test("an app's caps change in place, and describe counts what waits for an operator", async ({ kafka, db }) => {
+    const { call, api } = await franz(kafka, db);
+    expect((await call("POST", "/v1/apps", { name: "acme", settings: { maxTables: 1 } })).statusCode).toBe(201);
+    const patched = await call("PATCH", "/v1/apps/acme/settings", { maxTables: 5 });
+    expect(patched.json()).toMatchObject({ name: "acme", settings: { dialect: "postgres", maxTables: 5, maxColumns: 1000 } });
+    // What a sqlizer reads when it starts.
+    const fresh = await openRegistry({ pool: db.pool, schema: db.schema, topicPrefix: kafka.prefix });
+    expect((await fresh.app("acme")).settings).toEqual({ dialect: "postgres", maxTables: 5, maxColumns: 1000 });
+    expect((await call("PATCH", "/v1/apps/acme/settings", { maxColumns: 3 })).json().code).toBe("FRANZ_INVALID_SETTINGS");
+    expect((await call("PATCH", "/v1/apps/acme/settings", { dialect: "redshift" })).json().code).toBe("FRANZ_INVALID_SETTINGS");
+    expect((await call("PATCH", "/v1/apps/acme/settings", {})).json().code).toBe("FRANZ_BAD_REQUEST");
+    expect((await call("PATCH", "/v1/apps/ghost/settings", { maxTables: 2 })).json().code).toBe("FRANZ_UNKNOWN_APP");
+
+    expect((await call("GET", "/v1/apps/acme")).json().recovery).toEqual({ deadLetters: { total: 0, byReason: {} }, ledger: null });
+    const t = topicsFor("acme", kafka.prefix);
+    const raw = (id: string) => ({ topic: t.raw, partition: 0, offset: id.slice(1), key: null, value: Buffer.from("{}"), headers: { [HEADERS.id]: Buffer.from(id) } });
+    const producer = await kafka.client.producer();
+    await producer.send([{ topic: t.dlq, messages: [
+      deadLetterOf(raw("e1"), { code: "REGISTRY_TABLE_LIMIT", message: "full" }),
+      deadLetterOf(raw("e2"), { code: "EVENT_TOO_DEEP", message: "deep" }),
+      deadLetterOf(raw("e3"), { code: "REGISTRY_TABLE_LIMIT", message: "full" }),
+    ] }]);
+    await producer.close();
+    expect((await call("GET", "/v1/apps/acme")).json().recovery).toEqual({
+      deadLetters: { total: 3, byReason: { REGISTRY_TABLE_LIMIT: 2, EVENT_TOO_DEEP: 1 } },
+      ledger: null,
+    });
+    await api.close();
+  });
 
   test("bad input gets coded errors", async ({ kafka, db }) => {
     const { call, api } = await franz(kafka, db);

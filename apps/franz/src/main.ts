@@ -5,7 +5,7 @@ import { buildAdminApi } from "./admin-api.ts";
 import { createAutoscaler } from "./autoscaler.ts";
 import { readFranzConfig } from "./config.ts";
 import { createControl } from "./control.ts";
-import { openFranzRuntime } from "./franz-runtime.ts";
+import { openFranzRuntime, recoveryDeps } from "./franz-runtime.ts";
 
 const config = readFranzConfig();
 const log = createLogger("franz", config.LOG_LEVEL);
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     log,
     metrics,
   });
-  const control = createControl({ registry: runtime.registry, admin: runtime.admin, config, rates: autoscaler.rates });
+  const control = createControl({ registry: runtime.registry, admin: runtime.admin, config, rates: autoscaler.rates, recovery: recoveryDeps(runtime, config) });
   let stopping = false;
   const app = buildAdminApi({
     control,

@@ -1,6 +1,9 @@
 /**
- * Per-app settings, fixed when the app is created: changing the dialect or the caps of an app
- * whose tables exist would change schemas every replica has already cached.
+ * Per-app settings. The dialect is fixed when the app is created: it shaped every name and column
+ * size of the app's tables. The caps can be changed in place (`AppStore.updateSettings`, `franz
+ * apps set`) and bound the columns and tables created from then on: the table cap is read from
+ * the app's row whenever a table is made (schema-store.ts), and a sqlizer reads the column cap
+ * again every APP_SETTINGS_TTL_MS (evolve.ts).
  */
 import { DEFAULT_LIMITS, type Dialect } from "@schematizer/schema";
 import { registryError } from "./registry-errors.ts";

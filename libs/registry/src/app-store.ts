@@ -47,6 +47,18 @@ export interface AppStore extends AppKeyStore {
    */
   setAllowedOrigins(name: string, origins: readonly string[]): Promise<AppInfo>;
   /**
+   * Changes an app's column and table caps in place; the settings not given stay. They bound the
+   * columns and tables created from then on (a lower cap removes nothing). The dialect is fixed at
+   * creation: it shaped every name the app's tables have. Throws REGISTRY_INVALID_SETTINGS (a value
+   * out of range, or a dialect) or REGISTRY_UNKNOWN_APP.
+   *
+   * @example
+   * ```ts
+   * await apps.updateSettings("acme", { maxTables: 2000 });
+   * ```
+   */
+  updateSettings(name: string, changes: Partial<AppSettings>): Promise<AppInfo>;
+  /**
    * Replaces an app's key and returns the new one. With `graceSeconds`, the previous key keeps
    * working that long, so clients can be redeployed without a gap.
    *
@@ -152,6 +164,27 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
     return toInfo(row);
   }
 
+  async function updateSettings(name: string, changes: Partial<AppSettings>): Promise<AppInfo> {
+    if (changes.dialect !== undefined) {
+      throw registryError("REGISTRY_INVALID_SETTINGS", "an app's dialect is fixed when it is created", { app: name });
+    }
+    // Checked against the defaults: each cap stands alone, so the ones not given need not be read.
+    resolveAppSettings(changes, deps.defaults);
+    const set = {
+      ...(changes.maxColumns === undefined ? {} : { max_columns: changes.maxColumns }),
+      ...(changes.maxTables === undefined ? {} : { max_tables: changes.maxTables }),
+    };
+    if (Object.keys(set).length === 0) {
+      const app = await getApp(name);
+      if (app === undefined) throw unknownApp(name);
+      return app;
+    }
+    if (!APP_NAME_PATTERN.test(name)) throw unknownApp(name);
+    const row = await db.updateTable("apps").set(set).where("name", "=", name).returningAll().executeTakeFirst();
+    if (row === undefined) throw unknownApp(name);
+    return toInfo(row);
+  }
+
   async function rotateKey(name: string, options: { graceSeconds?: number } = {}): Promise<{ key: string }> {
     const grace = options.graceSeconds ?? 0;
     if (!Number.isFinite(grace) || grace < 0) {
@@ -204,6 +237,7 @@ export function createAppStore(deps: AppStoreDeps): AppStore {
     authenticate: keys.authenticate,
     authenticateKey: keys.authenticateKey,
     setAllowedOrigins,
+    updateSettings,
     rotateKey,
     disableApp: (name) => setDisabled(name, true),
     enableApp: (name) => setDisabled(name, false),

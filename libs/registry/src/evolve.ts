@@ -80,7 +80,12 @@ export interface EvolverDeps {
   readonly latestCacheSize?: number;
   /** Schema id → version, shared with the rest of the registry. */
   readonly byId: ImmutableCache<number, SchemaVersion>;
+  /** How long an app's settings are trusted before they are read again (`apps set` changes them in place). */
+  readonly appSettingsTtlMs?: number;
 }
+
+/** How long an app's settings are kept by default: a changed cap applies within this. */
+export const APP_SETTINGS_TTL_MS = 10_000;
 
 /**
  * The evolver: `evolve` and the caches behind it.
@@ -95,19 +100,26 @@ export interface EvolverDeps {
 export function createEvolver(deps: EvolverDeps): Evolver {
   const { store } = deps;
   const retryOptions = { ...DEFAULT_EVOLVE_RETRY, ...deps.retry };
-  // App settings never change once created, and table rows never change: cached for good.
-  const apps = new Map<string, { ref: AppRef; limits: Pick<Limits, "maxColumns"> }>();
+  // Table rows never change: cached for good. App settings can (`apps set`): read again after a while.
+  const settingsTtlMs = deps.appSettingsTtlMs ?? APP_SETTINGS_TTL_MS;
+  const apps = new Map<string, { ref: AppRef; limits: Pick<Limits, "maxColumns">; readAt: number }>();
   const tables = new Map<string, TableRef>();
   const latest = new LatestVersionCache<SchemaVersion>(deps.latestCacheSize ?? 50_000);
   const queue = new KeyedQueue();
   const counters = { cachedEvolves: 0, slowEvolves: 0, versionsCreated: 0, conflictsRetried: 0, conflictsExhausted: 0 };
 
-  async function appEntry(name: string) {
+  /** The app's cached entry while its settings are fresh. */
+  function freshApp(name: string) {
     const hit = apps.get(name);
+    return hit !== undefined && performance.now() - hit.readAt < settingsTtlMs ? hit : undefined;
+  }
+
+  async function appEntry(name: string) {
+    const hit = freshApp(name);
     if (hit !== undefined) return hit;
     const ref = await store.findApp(name);
     if (ref === undefined) throw registryError("REGISTRY_UNKNOWN_APP", `no app named ${name}`, { app: name });
-    const entry = { ref, limits: { maxColumns: ref.settings.maxColumns } };
+    const entry = { ref, limits: { maxColumns: ref.settings.maxColumns }, readAt: performance.now() };
     apps.set(name, entry);
     return entry;
   }
@@ -147,7 +159,7 @@ export function createEvolver(deps: EvolverDeps): Evolver {
   }
 
   async function evolve(app: string, entype: string, evname: string, observed: ObservedRow): Promise<EvolveResult> {
-    const entry = apps.get(app) ?? (await appEntry(app));
+    const entry = freshApp(app) ?? (await appEntry(app));
     const name = nameOf(entype, evname, entry.ref.settings.dialect);
     const key = keyOf(entry.ref.id, name);
     const cached = latest.get(key);

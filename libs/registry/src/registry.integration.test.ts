@@ -130,6 +130,21 @@ describe("evolve", () => {
     expect(fromA).toMatchObject({ created: false, version: { version: 2, createdBy: "b" } });
   });
 
+  test("caps changed in place apply to a running registry: tables at once, columns once the settings are read again", async ({ db }) => {
+    const registry = await openRegistry({ pool: db.pool, schema: db.schema, cache: { appSettingsMs: 0 } });
+    await registry.apps.createApp("acme", { maxTables: 1, maxColumns: 12 });
+    const wide = observe(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, i])));
+    const narrow = (await registry.evolve("acme", "user", "a", wide)).version;
+    await expect(registry.evolve("acme", "user", "b", observe({ b: 1 }))).rejects.toMatchObject({ code: "REGISTRY_TABLE_LIMIT" });
+
+    await registry.apps.updateSettings("acme", { maxTables: 2, maxColumns: 40 });
+    expect((await registry.evolve("acme", "user", "b", observe({ b: 1 }))).version.table).toBe("_e_user__b");
+    const widened = (await registry.evolve("acme", "user", "a", wide)).version;
+    expect(widened.version).toBe(narrow.version + 1);
+    expect(widened.schema.columns.length).toBeGreaterThan(narrow.schema.columns.length);
+    expect(widened.schema.columns.map((c) => c.name)).toContain("f19");
+  });
+
   test("unknown apps and the table cap give coded, non-retriable errors", async ({ db }) => {
     const registry = await openRegistry({ pool: db.pool, schema: db.schema });
     await expect(registry.evolve("ghost", "user", "login", observe({ a: 1 }))).rejects.toMatchObject({

@@ -35,6 +35,8 @@ export interface RegistryOptions {
     readonly latestVersions?: number;
     /** Schema versions kept by id (default 100,000); immutable, so only evicted for room. */
     readonly schemaIds?: number;
+    /** How long an app's settings are trusted before they are read again (default 10 s). */
+    readonly appSettingsMs?: number;
   };
   /** Run the migrations first (default true). */
   readonly migrate?: boolean;
@@ -150,6 +152,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     createdBy: options.createdBy ?? `${hostname()}:${process.pid}`,
     retry: options.retry,
     latestCacheSize: options.cache?.latestVersions,
+    appSettingsTtlMs: options.cache?.appSettingsMs,
   });
   const apps = createAppStore({ db, defaults: resolveAppSettings(options.appDefaults) });
   const subjects = createSubjectStore({

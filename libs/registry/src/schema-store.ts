@@ -106,7 +106,8 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
     // Tables are created once per event kind: a short lock on the app row makes the table cap
     // exact under concurrent creators, and is never held while merging.
     await db.transaction().execute(async (tx) => {
-      await tx.selectFrom("apps").select("id").where("id", "=", app.id).forUpdate().executeTakeFirstOrThrow();
+      // The cap as it is now (`apps set` changes it in place), read from the row being locked.
+      const { max_tables: maxTables } = await tx.selectFrom("apps").select("max_tables").where("id", "=", app.id).forUpdate().executeTakeFirstOrThrow();
       const present = await tx
         .selectFrom("tables")
         .select("id")
@@ -119,11 +120,11 @@ export function createSchemaStore(deps: SchemaStoreDeps): SchemaStore {
         .select((eb) => eb.fn.countAll<number>().as("count"))
         .where("app_id", "=", app.id)
         .executeTakeFirstOrThrow();
-      if (Number(count) >= app.settings.maxTables) {
+      if (Number(count) >= maxTables) {
         throw registryError(
           "REGISTRY_TABLE_LIMIT",
           `app ${app.name} already has ${count} tables, its limit; events of ${entype}/${evname} have no table`,
-          { app: app.name, table: name, limit: app.settings.maxTables },
+          { app: app.name, table: name, limit: maxTables },
         );
       }
       await tx

@@ -1,3 +1,4 @@
+import { waitFor } from "@schematizer/errors";
 import { quoteIdent } from "@schematizer/postgres";
 import { test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
@@ -68,8 +69,13 @@ describe("the ledger fences concurrent writers; records that are not rows are ke
       const app = buildOpsServer({ metrics: registry, notReadyReason: () => batcher.notReadyReason() });
       expect((await app.inject("/healthz")).statusCode).toBe(200);
       expect((await app.inject("/readyz")).json()).toEqual({ status: "ready" });
-      const text = (await app.inject("/metrics")).body;
-      expect(text).toMatch(/batcher_rows_loaded_total\{app="acme",service="batcher"\} 1/);
+      // The row is queryable once the warehouse commits; the loader counts it just after.
+      const loaded = /batcher_rows_loaded_total\{app="acme",service="batcher"\} 1/;
+      const text = await waitFor("the load counted", async () => {
+        const body = (await app.inject("/metrics")).body;
+        return loaded.test(body) ? body : undefined;
+      }, { timeoutMs: 10_000 });
+      expect(text).toMatch(loaded);
       expect(text).toMatch(/batcher_rows_flushed_total\{app="acme",service="batcher"\} 1/);
       expect(text).toContain("batcher_freshness_seconds");
       await app.close();

@@ -10,6 +10,9 @@ export default defineConfig({
           name: "unit",
           include: ["{apps,libs,bench,deploy}/**/*.test.ts"],
           exclude: [...exclude, "**/*.integration.test.ts"],
+          // Property tests run hundreds of cases; on two shared cores under load some take over
+          // vitest's default 5 s. A hang still fails.
+          testTimeout: 30_000,
         },
       },
       {

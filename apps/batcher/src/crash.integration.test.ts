@@ -2,7 +2,7 @@ import { quoteIdent } from "@schematizer/postgres";
 import { startService, test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
 import { batcherHarness, exitOf, waitIdle, type TestEvent } from "./batcher-test-kit.ts";
-import type { CrashPoint } from "./operations/crash-points.ts";
+import type { CrashPoint } from "./crash-points.ts";
 
 const LOGIN = "_e_user__login";
 const POINTS: CrashPoint[] = ["before-upload", "after-upload", "after-ledger", "after-copy", "before-commit"];

@@ -10,7 +10,7 @@ import { openRegistry } from "@schematizer/registry";
 import { ensureBucket, s3Client, s3ObjectStore, type ObjectStore } from "@schematizer/s3";
 import { createBatcher } from "./batcher.ts";
 import { readBatcherConfig, type BatcherConfig } from "./config.ts";
-import { crashAt } from "./operations/crash-points.ts";
+import { crashAt } from "./crash-points.ts";
 import { createLedger, migrateLedger } from "./ledger/ledger.ts";
 import { buildOpsServer } from "./operations/ops-server.ts";
 import { ensureDatabase, postgresWarehouse, warehousePool } from "@schematizer/warehouse";

@@ -7,8 +7,18 @@
  */
 import { quoteIdent } from "@schematizer/postgres";
 import type pg from "pg";
-import type { PendingFile } from "../loading/load-plan.ts";
 import { storableText } from "./storable-text.ts";
+
+/** A queued file as the loader plans with it (load-plan.ts). */
+export interface PendingFile {
+  readonly id: string;
+  readonly schemaId: number;
+  readonly state: "pending" | "parked";
+  readonly rows: number;
+  readonly attempts: number;
+  readonly createdAt: Date;
+  readonly nextAttemptAt: Date | null;
+}
 
 /** A queued file as the loader reads it. */
 export interface QueuedFile extends PendingFile {

@@ -11,9 +11,19 @@
  */
 import { inTransaction, quoteIdent } from "@schematizer/postgres";
 import type pg from "pg";
-import type { RejectedRecord } from "../staging/range-buffer.ts";
+import type { BatcherCode } from "../batcher-codes.ts";
 import { notifyWork } from "./load-queue.ts";
 import { storableText } from "./storable-text.ts";
+
+/** A record that could not become a row, kept with its bytes and why. */
+export interface RejectedRecord {
+  readonly offset: string;
+  readonly key: string | null;
+  /** The record's value, base64. */
+  readonly value: string | null;
+  readonly code: BatcherCode;
+  readonly reason: string;
+}
 
 /** One file of a range, as stage 1 records it. */
 export interface NewFile {

@@ -3,7 +3,7 @@ import { quoteIdent } from "@schematizer/postgres";
 import { startService, test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
 import { batcherHarness, exitOf, waitIdle } from "../batcher-test-kit.ts";
-import type { CrashPoint } from "../operations/crash-points.ts";
+import type { CrashPoint } from "../crash-points.ts";
 import { latestByTime } from "@schematizer/warehouse";
 import { entityEvent, identify, readDimension } from "./dimension-test-kit.ts";
 

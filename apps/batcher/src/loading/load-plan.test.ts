@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nextLoad, retryAt, type CoalesceLimits, type PendingFile } from "./load-plan.ts";
+import type { PendingFile } from "../ledger/load-queue.ts";
+import { nextLoad, retryAt, type CoalesceLimits } from "./load-plan.ts";
 
 const NOW = Date.parse("2026-01-01T00:00:00Z");
 const file = (id: number, over: Partial<PendingFile> = {}): PendingFile => ({

@@ -3,6 +3,7 @@
  * and when a failed load is tried again.
  */
 import { backoffDelay } from "@schematizer/errors";
+import type { PendingFile } from "../ledger/load-queue.ts";
 
 /** How the loader gathers a table's pending files into one load. */
 export interface CoalesceLimits {
@@ -14,16 +15,6 @@ export interface CoalesceLimits {
   readonly maxRows: number;
 }
 
-/** A ledger row as the loader plans with it. */
-export interface PendingFile {
-  readonly id: string;
-  readonly schemaId: number;
-  readonly state: "pending" | "parked";
-  readonly rows: number;
-  readonly attempts: number;
-  readonly createdAt: Date;
-  readonly nextAttemptAt: Date | null;
-}
 
 /** What to do with a table now. */
 export type TableDecision =

@@ -21,8 +21,8 @@
 import type { Logger } from "@schematizer/observability";
 import pg from "pg";
 import { batcherError } from "../batcher-codes.ts";
-import type { BatcherMetrics } from "../operations/batcher-metrics.ts";
-import type { CrashHook } from "../operations/crash-points.ts";
+import type { BatcherMetrics } from "../batcher-metrics.ts";
+import type { CrashHook } from "../crash-points.ts";
 import { dimensionOf } from "@schematizer/warehouse";
 import type { Ledger, QueuedFile } from "../ledger/ledger.ts";
 import { classifyLoadError, fateOf } from "@schematizer/warehouse";

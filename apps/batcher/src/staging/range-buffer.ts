@@ -10,8 +10,8 @@
  */
 import type { TableSchema } from "@schematizer/schema";
 import { transcoderFor } from "./avro-csv.ts";
-import type { BatcherCode } from "../batcher-codes.ts";
 import { ByteWriter } from "./byte-writer.ts";
+import type { RejectedRecord } from "../ledger/range-ledger.ts";
 
 /** When a file is big enough that the range is cut after the current record. */
 export interface FileLimits {
@@ -29,15 +29,6 @@ export interface FramedRecord {
   readonly payload: Uint8Array;
 }
 
-/** A record that could not become a row, kept with its bytes and why. */
-export interface RejectedRecord {
-  readonly offset: string;
-  readonly key: string | null;
-  /** The record's value, base64. */
-  readonly value: string | null;
-  readonly code: BatcherCode;
-  readonly reason: string;
-}
 
 /** The rows of one (table, version) in a range. */
 export interface FileBuffer {

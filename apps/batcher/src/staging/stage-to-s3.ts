@@ -22,12 +22,13 @@ import type { BatchContext, ConsumedMessage, MessageBatch } from "@schematizer/k
 import type { Logger } from "@schematizer/observability";
 import type { ObjectStore } from "@schematizer/s3";
 import { confluentFrame } from "@schematizer/contracts";
-import { RangeBuffer, type FileBuffer, type FileLimits, type RejectedRecord } from "./range-buffer.ts";
+import type { RejectedRecord } from "../ledger/range-ledger.ts";
+import { RangeBuffer, type FileBuffer, type FileLimits } from "./range-buffer.ts";
 import { fileKeys, rejectsKey } from "./file-keys.ts";
 import { copyManifest } from "@schematizer/warehouse";
 import { batcherError, type BatcherCode } from "../batcher-codes.ts";
-import type { BatcherMetrics } from "../operations/batcher-metrics.ts";
-import type { CrashHook } from "../operations/crash-points.ts";
+import type { BatcherMetrics } from "../batcher-metrics.ts";
+import type { CrashHook } from "../crash-points.ts";
 import type { Ledger, NewFile } from "../ledger/ledger.ts";
 import { firstUncovered, rangeStart } from "../ledger/range-fence.ts";
 import { answers } from "@schematizer/warehouse";

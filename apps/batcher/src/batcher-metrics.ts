@@ -1,4 +1,5 @@
 import type { Consumer } from "@schematizer/kafka";
+import { partitionGauge } from "@schematizer/observability";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -6,6 +7,14 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 /** What the batcher measures; one set per instance. */
 export function batcherMetrics(registry: Registry, consumers: () => readonly Consumer[] = () => []) {
   const registers = [registry];
+  /** What the group members read now, together; undefined before any runs. */
+  const assignments = () => {
+    const members = consumers();
+    if (members.length === 0) return undefined;
+    const all = new Map<string, number[]>();
+    for (const member of members) for (const [topic, partitions] of member.assignments()) all.set(topic, [...(all.get(topic) ?? []), ...partitions]);
+    return all;
+  };
   return {
     partitionsConsumed: new Gauge({
       name: "batcher_partitions_consumed",
@@ -14,9 +23,7 @@ export function batcherMetrics(registry: Registry, consumers: () => readonly Con
       registers,
       collect() {
         this.reset();
-        const counts = new Map<string, number>();
-        for (const consumer of consumers()) for (const [topic, partitions] of consumer.assignments()) counts.set(topic, (counts.get(topic) ?? 0) + partitions.length);
-        for (const [topic, n] of counts) this.set({ topic }, n);
+        for (const [topic, partitions] of assignments() ?? []) this.set({ topic }, partitions.length);
       },
     }),
     recordsSkipped: new Counter({
@@ -101,11 +108,11 @@ export function batcherMetrics(registry: Registry, consumers: () => readonly Con
       labelNames: ["app"] as const,
       registers,
     }),
-    ledgerLag: new Gauge({
+    ledgerLag: partitionGauge({
       name: "batcher_ledger_lag_messages",
-      help: "Records in the partition after the ledger's end (not yet in a committed batch), when last fetched",
-      labelNames: ["topic", "partition"] as const,
+      help: "Records in the partition after the ledger's end (not yet in a committed file), when last fetched, per partition this replica reads",
       registers,
+      assignments,
     }),
     commitLag: new Gauge({
       name: "batcher_kafka_commit_behind_ledger",

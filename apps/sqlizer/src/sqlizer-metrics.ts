@@ -1,8 +1,10 @@
 import type { Consumer } from "@schematizer/kafka";
+import { partitionGauge } from "@schematizer/observability";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /** What sqlizer measures; one set per instance. `consumer` tells which partitions it reads now. */
 export function sqlizerMetrics(registry: Registry, consumer: () => Consumer | undefined = () => undefined) {
+  const assignments = () => consumer()?.assignments();
   return {
     partitionsConsumed: new Gauge({
       name: "sqlizer_partitions_consumed",
@@ -40,17 +42,17 @@ export function sqlizerMetrics(registry: Registry, consumer: () => Consumer | un
       labelNames: ["app"] as const,
       registers: [registry],
     }),
-    lagSeconds: new Gauge({
+    lagSeconds: partitionGauge({
       name: "sqlizer_lag_seconds",
-      help: "Now minus the Kafka timestamp of the last processed record, per partition",
-      labelNames: ["topic", "partition"] as const,
+      help: "Now minus the Kafka timestamp of the last processed record, per partition this replica reads",
       registers: [registry],
+      assignments,
     }),
-    lagMessages: new Gauge({
+    lagMessages: partitionGauge({
       name: "sqlizer_lag_messages",
-      help: "Messages behind the partition's end when the last batch was fetched",
-      labelNames: ["topic", "partition"] as const,
+      help: "Messages behind the partition's end when the last batch was fetched, per partition this replica reads",
       registers: [registry],
+      assignments,
     }),
     batchSeconds: new Histogram({
       name: "sqlizer_batch_duration_seconds",

@@ -100,9 +100,8 @@ export function createSqlizer(deps: SqlizerDeps): Sqlizer {
       deps.log.warn({ app, deadLetters: deadLetters.length, first: deadLetters[0]!.rejection }, "events sent to the dead-letter topic");
     }
     const last = batch.messages.at(-1)!;
-    const labels = { topic: batch.topic, partition: String(batch.partition) };
-    metrics.lagSeconds.set(labels, Math.max(0, (Date.now() - last.timestamp) / 1000));
-    metrics.lagMessages.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));
+    metrics.lagSeconds.set(batch.topic, batch.partition, Math.max(0, (Date.now() - last.timestamp) / 1000));
+    metrics.lagMessages.set(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));
     metrics.batchEvents.observe(batch.messages.length);
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
   }

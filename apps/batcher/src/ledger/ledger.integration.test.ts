@@ -78,6 +78,8 @@ describe("the ledger fences concurrent writers; records that are not rows are ke
       expect(text).toMatch(loaded);
       expect(text).toMatch(/batcher_rows_flushed_total\{app="acme",service="batcher"\} 1/);
       expect(text).toContain("batcher_freshness_seconds");
+      // The partition this replica reads reports its lag behind the ledger (none left).
+      expect(text).toMatch(/batcher_ledger_lag_messages\{topic="[^"]*sql\.acme",partition="\d+",service="batcher"\} 0/);
       await app.close();
     } finally {
       await h.close();

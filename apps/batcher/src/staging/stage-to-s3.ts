@@ -305,7 +305,7 @@ export function createStageToS3(deps: StageToS3Deps): (batch: MessageBatch, cont
       }
     }
     const last = batch.messages.at(-1) as ConsumedMessage;
-    metrics.ledgerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));
+    metrics.ledgerLag.set(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));
     metrics.flushSeconds.observe((performance.now() - started) / 1000);
     deps.crash("before-commit");
     return outcome;

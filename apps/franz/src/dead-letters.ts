@@ -3,7 +3,7 @@
  * event's id, reason, received time, table and first characters), which letters a command picks,
  * and the raw message a redrive sends back. Pure: the reading and the sending are dlq-operations.ts'.
  */
-import { HEADERS, readDeadLetter } from "@schematizer/contracts";
+import { eventId, HEADERS, readDeadLetter, receivedAtMs } from "@schematizer/contracts";
 import type { ConsumedMessage, ProducedMessage } from "@schematizer/kafka";
 import { isPlainName, tableName, type Dialect } from "@schematizer/schema";
 import { franzError } from "./franz-errors.ts";
@@ -68,16 +68,15 @@ export function viewDeadLetter(message: ConsumedMessage, dialect: Dialect): Dead
   if (letter === undefined) return undefined;
   const text = message.value?.toString("utf8");
   const envelope = text === undefined ? undefined : looseEnvelope(text);
-  const received = Number(message.headers[HEADERS.receivedAt]?.toString());
   const origin = letter.origin;
   return {
     partition: message.partition,
     offset: message.offset,
-    id: letter.id ?? envelope?.id ?? (origin === undefined ? undefined : `${origin.topic}/${origin.partition}/${origin.offset}`),
+    id: eventId(message.headers, envelope?.id, origin),
     reason: letter.code,
     message: letter.message,
     path: letter.path,
-    receivedAt: new Date(Number.isFinite(received) ? received : message.timestamp),
+    receivedAt: new Date(receivedAtMs(message.headers, message.timestamp)),
     table: envelope?.entype !== undefined && envelope.evname !== undefined ? tableName(envelope.entype, envelope.evname, dialect) : undefined,
     excerpt: text === undefined ? `(not kept: ${letter.valueDropped ?? "the letter has no value"})` : excerptOf(text),
     origin,

@@ -1,4 +1,4 @@
-import { HEADERS } from "@schematizer/contracts";
+import { eventId, receivedAtMs } from "@schematizer/contracts";
 import type { ConsumedMessage } from "@schematizer/kafka";
 import { cachedTableName, parseEvent, type Dialect, type Event, type Limits, type RowMeta } from "@schematizer/schema";
 import { rejection, type Rejection } from "./sqlizer-errors.ts";
@@ -14,9 +14,7 @@ export interface DecodedEvent {
 
 /**
  * Parses one raw message into an event, its row metadata and its table name, or says why not.
- * The id and received time come from event-sink's headers; an event produced to raw.<app> by
- * other means gets its own `id`, or one derived from where it sits in Kafka, so a re-read after
- * a crash yields the same id (and the loader keeps one row).
+ * The id and received time are read by the contracts' rule (eventId, receivedAtMs).
  *
  * @example
  * decodeRaw(message, "postgres", DEFAULT_LIMITS) // { kind: "event", table: "_e_user__login", ... }
@@ -34,12 +32,10 @@ export function decodeRaw(message: ConsumedMessage, dialect: Dialect, limits: Li
     };
   }
   const event = parsed.value;
-  const id = message.headers[HEADERS.id]?.toString() ?? event.id ?? `${message.topic}/${message.partition}/${message.offset}`;
-  const receivedMs = Number(message.headers[HEADERS.receivedAt]?.toString() ?? message.timestamp);
   return {
     kind: "event",
     event,
-    meta: { id, receivedAt: (Number.isFinite(receivedMs) ? receivedMs : message.timestamp) * 1000 },
+    meta: { id: eventId(message.headers, event.id, message), receivedAt: receivedAtMs(message.headers, message.timestamp) * 1000 },
     table: cachedTableName(event.entype, event.evname, dialect),
   };
 }

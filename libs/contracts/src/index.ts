@@ -10,6 +10,7 @@ export { APP_NAME_PATTERN, topicPattern, topicsFor } from "./topic-names.ts";
 export type { AppTopics } from "./topic-names.ts";
 
 export { HEADERS } from "./event-headers.ts";
+export { eventId, receivedAtMs, type EventOrigin } from "./event-identity.ts";
 
 export { deadLetterOf, readDeadLetter, withoutValue } from "./dead-letter.ts";
 export type { DeadLetter, DeadLetterMessage, DeadLetterReason, SourceMessage } from "./dead-letter.ts";

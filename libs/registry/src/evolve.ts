@@ -108,16 +108,26 @@ export function createEvolver(deps: EvolverDeps): Evolver {
   const queue = new KeyedQueue();
   const counters = { cachedEvolves: 0, slowEvolves: 0, versionsCreated: 0, conflictsRetried: 0, conflictsExhausted: 0 };
 
+  const isFresh = (entry: { readAt: number }) => performance.now() - entry.readAt < settingsTtlMs;
   /** The app's cached entry while its settings are fresh. */
   function freshApp(name: string) {
     const hit = apps.get(name);
-    return hit !== undefined && performance.now() - hit.readAt < settingsTtlMs ? hit : undefined;
+    return hit !== undefined && isFresh(hit) ? hit : undefined;
   }
 
   async function appEntry(name: string) {
-    const hit = freshApp(name);
-    if (hit !== undefined) return hit;
-    const ref = await store.findApp(name);
+    const known = apps.get(name);
+    if (known !== undefined && isFresh(known)) return known;
+    let ref: AppRef | undefined;
+    try {
+      ref = await store.findApp(name);
+    } catch (error) {
+      // The registry away: the settings read last stay in force (events that fit their tables go
+      // on), and are read again one period later.
+      if (known === undefined) throw error;
+      known.readAt = performance.now();
+      return known;
+    }
     if (ref === undefined) throw registryError("REGISTRY_UNKNOWN_APP", `no app named ${name}`, { app: name });
     const entry = { ref, limits: { maxColumns: ref.settings.maxColumns }, readAt: performance.now() };
     apps.set(name, entry);

@@ -2,8 +2,9 @@
  * The deployment files cannot run here (no Docker, no cluster); this checks what can be checked:
  * they parse, each service is given only variables its configuration reads and every one it
  * requires, each command names an entry point the build makes (from a source that exists), the
- * dashboard and the alert rules query only metrics the services export in PromQL that parses, and
- * each alert's runbook names operator commands that exist.
+ * dashboard and the alert rules query only metrics the services export in PromQL that parses,
+ * each alert's runbook names operator commands that exist, and the bucket's lifecycle keeps what
+ * the pipeline and its operators still need.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -12,10 +13,12 @@ import { describe, expect, it } from "vitest";
 import { parser as promql } from "@prometheus-io/lezer-promql";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { archiveKey } from "@schematizer/contracts";
 import { createMetricsRegistry } from "@schematizer/observability";
 import { SERVICE_NODE_FLAGS, serviceEntries } from "@schematizer/stack/bundles";
 import { batcherConfigSchema } from "../apps/batcher/src/config.ts";
 import { BATCHER_USAGE } from "../apps/batcher/src/operations/operator-commands.ts";
+import { fileKeys, rejectsKey, reloadKeys } from "../apps/batcher/src/staging/file-keys.ts";
 import { sinkConfigSchema } from "../apps/event-sink/src/config.ts";
 import { USAGE as FRANZ_USAGE } from "../apps/franz/src/cli.ts";
 import { franzConfigSchema } from "../apps/franz/src/config.ts";
@@ -105,7 +108,7 @@ async function exportedMetrics(): Promise<Set<string>> {
     const dir = path.join(root, "apps", app, "src");
     // Recursive: an app's sources may sit in folders of their own (apps/batcher/src/operations/).
     for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.includes(".test."))) {
-      for (const m of readFileSync(path.join(dir, file), "utf8").matchAll(/name: "((?:sink|sqlizer|batcher|franz)_[a-z_]+)"/g)) exported.add(m[1]!);
+      for (const m of readFileSync(path.join(dir, file), "utf8").matchAll(/name: "((?:sink|sqlizer|batcher|archiver|franz)_[a-z_]+)"/g)) exported.add(m[1]!);
     }
   }
   for (const metric of await createMetricsRegistry("probe").getMetricsAsJSON()) exported.add(metric.name);
@@ -134,7 +137,7 @@ function checkPromql(expr: string, exported: Set<string>, where: string) {
 }
 
 interface Dashboard {
-  panels: { title: string; description?: string; targets: { expr: string }[] }[];
+  panels: { id: number; title: string; description?: string; gridPos: { x: number; y: number; w: number; h: number }; targets: { expr: string }[] }[];
 }
 const dashboard = JSON.parse(read("deploy/grafana/schematizer.json")) as Dashboard;
 
@@ -153,6 +156,21 @@ describe("Grafana dashboard", () => {
     expect(dashboard.panels.length).toBeGreaterThan(10);
     for (const panel of dashboard.panels) {
       for (const { expr } of panel.targets) checkPromql(expr, exported, panel.title);
+    }
+  });
+
+  it("gives each panel an id of its own and a place no other panel covers", () => {
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size, "panel ids are unique").toBe(ids.length);
+    const taken = new Map<string, string>();
+    for (const { title, gridPos: g } of dashboard.panels) {
+      expect(g.x + g.w, `${title}: wider than the dashboard's 24 columns`).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++) {
+        for (let y = g.y; y < g.y + g.h; y++) {
+          expect(taken.get(`${x},${y}`), `${title} overlaps ${taken.get(`${x},${y}`)}`).toBeUndefined();
+          taken.set(`${x},${y}`, title);
+        }
+      }
     }
   });
 });
@@ -257,6 +275,101 @@ describe("alert rules", () => {
     expect(() => checkCommand("npm run batcher -- retry --every", "bad flag")).toThrow(/takes no --every/);
     expect(() => checkCommand("npm run batcher -- parked --ap acme", "a flag's prefix")).toThrow(/takes no --ap/);
     expect(() => checkCommand("npm run franz -- apps explode acme", "bad command")).toThrow(/no command "apps explode acme"/);
+  });
+});
+
+/** An S3 lifecycle configuration (put-bucket-lifecycle-configuration), in the parts checked here. */
+interface Lifecycle {
+  Rules: {
+    ID?: string;
+    Status: string;
+    Filter?: { Prefix?: string; And?: { Prefix?: string }; Tag?: unknown; ObjectSizeGreaterThan?: number; ObjectSizeLessThan?: number };
+    Prefix?: string;
+    Transitions?: { Days?: number; Date?: string; StorageClass: string }[];
+    Expiration?: { Days?: number; Date?: string; ExpiredObjectDeleteMarker?: boolean };
+    NoncurrentVersionTransitions?: unknown[];
+    NoncurrentVersionExpiration?: unknown;
+    AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
+  }[];
+}
+
+const DAY_MS = 86_400_000;
+/** Storage classes S3 serves a GET from at once; the others need a restore first, which `replay` does not make. */
+const READABLE_AT_ONCE = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"];
+
+/**
+ * What is wrong with a lifecycle for this pipeline's bucket: what S3 would refuse, and any rule
+ * that would delete an archive file (raw/) before the raw topic's retention ends or a batch file
+ * (loads/, rejects/) within 30 days, move the archive to a class `replay` cannot read at once, or
+ * leave a key without an abort of incomplete multipart uploads. Sample keys come from the
+ * functions that name the files, so a change of layout shows here.
+ */
+function lifecycleProblems(config: Lifecycle, rawRetentionDays: number): string[] {
+  const problems: string[] = [];
+  const ids = config.Rules.map((r) => r.ID);
+  if (new Set(ids).size !== ids.length) problems.push("rule IDs are not unique");
+  for (const rule of config.Rules) {
+    const where = `rule ${rule.ID ?? "(no ID)"}`;
+    if (!rule.ID) problems.push(`${where}: no ID`);
+    if (!["Enabled", "Disabled"].includes(rule.Status)) problems.push(`${where}: Status ${rule.Status}`);
+    if ((rule.Filter === undefined) === (rule.Prefix === undefined)) problems.push(`${where}: needs one of Filter and Prefix`);
+    const actions = [rule.Transitions, rule.Expiration, rule.NoncurrentVersionTransitions, rule.NoncurrentVersionExpiration, rule.AbortIncompleteMultipartUpload];
+    if (actions.every((a) => a === undefined)) problems.push(`${where}: no action`);
+    for (const t of rule.Transitions ?? []) {
+      if (t.StorageClass.endsWith("_IA") && (t.Days ?? 0) < 30) problems.push(`${where}: S3 moves objects to ${t.StorageClass} after 30 days at the earliest`);
+    }
+    const lastTransition = Math.max(0, ...(rule.Transitions ?? []).map((t) => t.Days ?? 0));
+    if (rule.Expiration?.Days !== undefined && rule.Expiration.Days <= lastTransition) problems.push(`${where}: expires objects before their last transition`);
+  }
+  const applying = (key: string) =>
+    config.Rules.filter((r) => r.Status === "Enabled" && key.startsWith(r.Filter?.Prefix ?? r.Filter?.And?.Prefix ?? r.Prefix ?? ""));
+  /** Days after which some rule deletes the key (a date: any day; Infinity: never). */
+  const expiresAfter = (key: string) =>
+    Math.min(Infinity, ...applying(key).map((r) => (r.Expiration === undefined || (r.Expiration.Days === undefined && r.Expiration.Date === undefined) ? Infinity : (r.Expiration.Days ?? 0))));
+
+  const archived = archiveKey({ app: "acme", hourMs: Date.parse("2026-12-01T21:00:00Z"), topic: "raw.acme", partition: 0, first: "0", last: "9" });
+  const batch = { app: "acme", table: "_e_user__login", version: 3 };
+  const keep30 = [
+    ...Object.values(fileKeys({ ...batch, topic: "sql.acme", partition: 0, first: "0", last: "9" })),
+    ...Object.values(reloadKeys({ ...batch, firstId: "1", lastId: "2" })),
+    rejectsKey("acme", "sql.acme", 0, "0", "9"),
+  ];
+  if (!applying(archived).some((r) => r.Transitions !== undefined || r.Expiration !== undefined)) problems.push(`no rule moves or expires the archive (${archived})`);
+  if (expiresAfter(archived) < rawRetentionDays) problems.push(`the archive (${archived}) expires before the raw topic's retention of ${rawRetentionDays} days`);
+  for (const r of applying(archived)) {
+    for (const t of r.Transitions ?? []) if (!READABLE_AT_ONCE.includes(t.StorageClass)) problems.push(`rule ${r.ID}: the archive moves to ${t.StorageClass}, which replay cannot read without a restore`);
+  }
+  for (const key of keep30) if (expiresAfter(key) < 30) problems.push(`${key} expires within 30 days`);
+  for (const key of [archived, ...keep30]) {
+    if (!applying(key).some((r) => (r.AbortIncompleteMultipartUpload?.DaysAfterInitiation ?? 0) >= 1)) problems.push(`${key}: no abort of incomplete multipart uploads`);
+  }
+  return problems;
+}
+
+describe("S3 lifecycle", () => {
+  const text = read("deploy/s3/lifecycle.json");
+  const rawRetentionDays = franzConfigSchema.shape.FRANZ_RAW_RETENTION_MS.parse(undefined) / DAY_MS;
+
+  it("parses, and keeps the archive past the raw topic's retention and batch files at least 30 days", () => {
+    const config = JSON.parse(text) as Lifecycle;
+    expect(Object.keys(config)).toEqual(["Rules"]);
+    expect(rawRetentionDays).toBe(7);
+    expect(lifecycleProblems(config, rawRetentionDays)).toEqual([]);
+  });
+
+  it("is checked for what would lose data or what S3 refuses", () => {
+    const abort = { ID: "abort", Status: "Enabled", Filter: { Prefix: "" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } };
+    const archive = (over: object) => ({ ID: "raw", Status: "Enabled", Filter: { Prefix: "raw/" }, Expiration: { Days: 730 }, ...over });
+    expect(lifecycleProblems({ Rules: [archive({}), abort] }, 7)).toEqual([]);
+    expect(lifecycleProblems({ Rules: [archive({ Expiration: { Days: 3 } }), abort] }, 7)).toEqual([expect.stringMatching(/expires before the raw topic's retention/)]);
+    expect(lifecycleProblems({ Rules: [archive({ Filter: { Prefix: "" }, Expiration: { Days: 10 } }), abort] }, 7).join("\n")).toMatch(/^loads\/acme\/.*csv\.gz expires within 30 days$/m);
+    expect(lifecycleProblems({ Rules: [archive({}), { ...abort, ID: "x", Expiration: { Date: "2027-01-01T00:00:00Z" } }] }, 7).join("\n")).toMatch(/rejects\/.* expires within 30 days/);
+    expect(lifecycleProblems({ Rules: [archive({ Status: "Disabled" }), abort] }, 7)).toEqual([expect.stringMatching(/no rule moves or expires the archive/)]);
+    expect(lifecycleProblems({ Rules: [archive({ Transitions: [{ Days: 90, StorageClass: "GLACIER" }] }), abort] }, 7)).toEqual([expect.stringMatching(/GLACIER, which replay cannot read/)]);
+    expect(lifecycleProblems({ Rules: [archive({ Transitions: [{ Days: 7, StorageClass: "STANDARD_IA" }] }), abort] }, 7)).toEqual([expect.stringMatching(/after 30 days at the earliest/)]);
+    expect(lifecycleProblems({ Rules: [archive({ Transitions: [{ Days: 800, StorageClass: "GLACIER_IR" }] }), abort] }, 7)).toEqual([expect.stringMatching(/before their last transition/)]);
+    expect(lifecycleProblems({ Rules: [archive({}), { ...abort, Filter: { Prefix: "raw/" } }] }, 7).join("\n")).toMatch(/^loads\/.*: no abort of incomplete multipart uploads$/m);
+    expect(lifecycleProblems({ Rules: [archive({}), { ...abort, ID: "raw" }] }, 7)).toEqual(["rule IDs are not unique"]);
   });
 });
 

@@ -64,6 +64,7 @@ export async function startPipeline(
       ...serviceEnv("batcher", endpoints, scope),
       // The same name the scope gives it, registered with the fixture so that it is deleted after the test.
       BATCHER_GROUP_ID: kafka.group("batcher"),
+      BATCHER_ARCHIVE_GROUP_ID: kafka.group("archiver"),
       BATCHER_PORT: "0",
       BATCHER_TOPIC_REFRESH_MS: "500",
       BATCHER_LOAD_POLL_MS: "200",

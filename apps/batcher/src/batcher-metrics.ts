@@ -1,31 +1,33 @@
 import type { Consumer } from "@schematizer/kafka";
-import { partitionGauge } from "@schematizer/observability";
+import { assignedPartitionsGauge, partitionGauge, type Assignments } from "@schematizer/observability";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-/** What the batcher measures; one set per instance. */
-export function batcherMetrics(registry: Registry, consumers: () => readonly Consumer[] = () => []) {
-  const registers = [registry];
-  /** What the group members read now, together; undefined before any runs. */
-  const assignments = () => {
+/**
+ * What a process's group members read now, together; undefined before any runs.
+ *
+ * @example
+ * ```ts
+ * partitionGauge({ name, help, registers, assignments: assignmentsOf(() => consumers) });
+ * ```
+ */
+export function assignmentsOf(consumers: () => readonly Consumer[]): Assignments {
+  return () => {
     const members = consumers();
     if (members.length === 0) return undefined;
     const all = new Map<string, number[]>();
     for (const member of members) for (const [topic, partitions] of member.assignments()) all.set(topic, [...(all.get(topic) ?? []), ...partitions]);
     return all;
   };
+}
+
+/** What the batcher measures; one set per instance. */
+export function batcherMetrics(registry: Registry, consumers: () => readonly Consumer[] = () => []) {
+  const registers = [registry];
+  const assignments = assignmentsOf(consumers);
   return {
-    partitionsConsumed: new Gauge({
-      name: "batcher_partitions_consumed",
-      help: "Partitions of each sql topic this replica's group members are assigned now",
-      labelNames: ["topic"] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const [topic, partitions] of assignments() ?? []) this.set({ topic }, partitions.length);
-      },
-    }),
+    partitionsConsumed: assignedPartitionsGauge({ name: "batcher_partitions_consumed", help: "Partitions of each sql topic this replica's group members are assigned now", registers, assignments }),
     recordsSkipped: new Counter({
       name: "batcher_records_skipped_total",
       help: "Records read again whose offsets the ledger already covers (after a restart or rebalance)",

@@ -87,6 +87,7 @@ export async function batcherHarness(
     REGISTRY_SCHEMA: db.schema,
     BATCHER_SCHEMA: db.schema,
     BATCHER_GROUP_ID: groupId,
+    BATCHER_ARCHIVE_GROUP_ID: kafka.group("archiver"),
     BATCHER_PORT: "0",
     BATCHER_TOPIC_REFRESH_MS: "500",
     BATCHER_SESSION_TIMEOUT_MS: "6000",

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
 import type { FileLimits } from "./staging/range-buffer.ts";
 import type { CoalesceLimits } from "./loading/load-plan.ts";
+import { CRASH_POINTS } from "./crash-points.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -47,10 +48,21 @@ export const batcherConfigSchema = z.object({
   BATCHER_RECENT_FILES_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
   /** gzip level of batch files (1 fastest … 9 smallest). */
   BATCHER_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(1),
+  /** The raw archive: every event of raw.<app> kept in the bucket under raw/<app>/ (off: not written by this replica). */
+  BATCHER_ARCHIVE: z.enum(["on", "off"]).default("on"),
+  /** The consumer group of the archive (over raw.*), apart from the sqlizers' so neither waits for the other. */
+  BATCHER_ARCHIVE_GROUP_ID: z.string().default("archiver"),
+  /** How long a fetch of raw records waits to gather BATCHER_ARCHIVE_MIN_BYTES: fewer, larger files on quiet topics, at most this much later. */
+  BATCHER_ARCHIVE_WAIT_MS: z.coerce.number().int().min(100).max(25_000).default(10_000),
+  BATCHER_ARCHIVE_MIN_BYTES: positiveInt.default(1024 * 1024),
+  /** Upper bound on raw bytes fetched per partition per request: one fetch becomes at most one range of files. */
+  BATCHER_ARCHIVE_FETCH_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
+  /** gzip level of archive files (1 fastest … 9 smallest): they are kept for good. */
+  BATCHER_ARCHIVE_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
   /** The batcher's own schema in the control database (ledger tables). */
   BATCHER_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default("batcher"),
-  /** Testing only: SIGKILL the process at this point (before-upload, after-upload, after-ledger, after-copy, before-commit, before-warehouse-commit: inside the load's warehouse transaction). */
-  BATCHER_CRASH_POINT: z.enum(["before-upload", "after-upload", "after-ledger", "after-copy", "before-commit", "before-warehouse-commit"]).optional(),
+  /** Testing only: SIGKILL the process at this point (crash-points.ts; before-warehouse-commit is inside the load's warehouse transaction, archive-* are the raw archive's). */
+  BATCHER_CRASH_POINT: z.enum(CRASH_POINTS).optional(),
   /** Testing only: crash at the Nth time the crash point is reached (default 1). */
   BATCHER_CRASH_AFTER: positiveInt.default(1),
   ...kafkaEnv,

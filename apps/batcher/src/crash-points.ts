@@ -3,8 +3,21 @@
  * no crash loses or duplicates a row. Off unless a point is named (never in production).
  */
 
-/** The places a crash is checked against. */
-export type CrashPoint = "before-upload" | "after-upload" | "after-ledger" | "after-copy" | "before-commit" | "before-warehouse-commit";
+/** The places a crash is checked against: stage 1's, the loader's, then the raw archive's. */
+export const CRASH_POINTS = [
+  "before-upload",
+  "after-upload",
+  "after-ledger",
+  "after-copy",
+  "before-commit",
+  "before-warehouse-commit",
+  "archive-before-upload",
+  "archive-after-upload",
+  "archive-after-ledger",
+  "archive-before-commit",
+] as const;
+
+export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** Called at each crash point. */
 export type CrashHook = (point: CrashPoint) => void;

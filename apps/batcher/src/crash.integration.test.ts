@@ -53,8 +53,9 @@ describe("kill -9 at every point loses and duplicates nothing", () => {
         const ranges = await db.pool.query<{ topic: string; partition: number; gaps: string; overlaps: string }>(
           `SELECT partition, count(*) FILTER (WHERE prev IS NOT NULL AND first_offset <> prev + 1) AS gaps,
                   count(*) FILTER (WHERE prev IS NOT NULL AND first_offset <= prev) AS overlaps
-           FROM (SELECT partition, first_offset, lag(last_offset) OVER (PARTITION BY partition ORDER BY first_offset) AS prev FROM ranges) r
+           FROM (SELECT partition, first_offset, lag(last_offset) OVER (PARTITION BY topic, partition ORDER BY first_offset) AS prev FROM ranges WHERE topic = $1) r
            GROUP BY partition`,
+          [h.sqlTopic],
         );
         for (const r of ranges.rows) expect({ gaps: r.gaps, overlaps: r.overlaps }).toEqual({ gaps: "0", overlaps: "0" });
         const unloaded = await db.pool.query(`SELECT id, state, data_key, attempts, last_error, parked_reason FROM batch_ledger WHERE state <> 'loaded'`);

@@ -1,6 +1,6 @@
 /**
- * Runs the batcher: reads the environment, opens the registry, the ledger, S3 and the warehouse,
- * serves /healthz, /readyz and /metrics, and stops cleanly on SIGTERM or SIGINT.
+ * Runs the batcher and the raw archive: reads the environment, opens the registry, the ledger, S3
+ * and the warehouse, serves /healthz, /readyz and /metrics, and stops cleanly on SIGTERM or SIGINT.
  */
 import { createKafkaClient } from "@schematizer/kafka";
 import { s3Settings } from "@schematizer/config";
@@ -8,6 +8,7 @@ import { createLogger, createMetricsRegistry, exitOnStartFailure, onShutdown } f
 import { createPool } from "@schematizer/postgres";
 import { openRegistry } from "@schematizer/registry";
 import { ensureBucket, s3Client, s3ObjectStore, type ObjectStore } from "@schematizer/s3";
+import { createArchiver, type Archiver } from "./archive/archiver.ts";
 import { createBatcher } from "./batcher.ts";
 import { readBatcherConfig, type BatcherConfig } from "./config.ts";
 import { crashAt } from "./crash-points.ts";
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
 
   const s3 = s3Client(s3Settings(config));
   await ensureBucket(s3, config.S3_BUCKET);
-  const store = withRecentFiles(s3ObjectStore(s3, config.S3_BUCKET), config.BATCHER_RECENT_FILES_BYTES);
+  const bucket = s3ObjectStore(s3, config.S3_BUCKET);
+  const store = withRecentFiles(bucket, config.BATCHER_RECENT_FILES_BYTES);
   const warehouse = await openWarehouse(config, store);
 
   const kafka = createKafkaClient(config.KAFKA_CLIENT, {
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     log: (level, message, extra) => log[level === "debug" ? "debug" : level]({ kafka: extra }, message),
   });
 
+  const crash = crashAt(config.BATCHER_CRASH_POINT, config.BATCHER_CRASH_AFTER);
   const batcher = createBatcher({
     kafka,
     ledger,
@@ -87,21 +90,42 @@ async function main(): Promise<void> {
     maxLoadFailures: config.BATCHER_MAX_LOAD_FAILURES,
     metrics,
     log,
-    crash: crashAt(config.BATCHER_CRASH_POINT, config.BATCHER_CRASH_AFTER),
+    crash,
   });
+  const archiver: Archiver | undefined =
+    config.BATCHER_ARCHIVE === "off"
+      ? undefined
+      : createArchiver({
+          kafka,
+          ranges: ledger.ranges,
+          archive: ledger.archive,
+          store: bucket,
+          groupId: config.BATCHER_ARCHIVE_GROUP_ID,
+          topicPrefix: config.TOPIC_PREFIX,
+          gzipLevel: config.BATCHER_ARCHIVE_GZIP_LEVEL,
+          waitMs: config.BATCHER_ARCHIVE_WAIT_MS,
+          minBytes: config.BATCHER_ARCHIVE_MIN_BYTES,
+          fetchMaxBytes: config.BATCHER_ARCHIVE_FETCH_MAX_BYTES,
+          topicRefreshMs: config.BATCHER_TOPIC_REFRESH_MS,
+          sessionTimeoutMs: config.BATCHER_SESSION_TIMEOUT_MS,
+          metrics,
+          log,
+          crash,
+        });
 
   const server = buildOpsServer({ metrics, notReadyReason: () => batcher.notReadyReason() });
   await server.listen({ port: config.BATCHER_PORT, host: config.BATCHER_HOST });
   log.info({ port: config.BATCHER_PORT }, "batcher starting");
   await batcher.start();
-  log.info({ port: config.BATCHER_PORT, warehouse: config.WAREHOUSE_DIALECT, crashPoint: config.BATCHER_CRASH_POINT }, "batcher started");
+  await archiver?.start();
+  log.info({ port: config.BATCHER_PORT, warehouse: config.WAREHOUSE_DIALECT, archive: config.BATCHER_ARCHIVE, crashPoint: config.BATCHER_CRASH_POINT }, "batcher started");
 
   // Finishes the fetched records and the loads in hand first, within the pod's grace period (45 s);
   // whatever a cut-short stop leaves is taken up again exactly once by the next run.
   onShutdown(
     log,
     async () => {
-      await batcher.stop();
+      await Promise.all([batcher.stop(), archiver?.stop()]);
       await server.close();
       await warehouse.close();
       await controlPool.end();

@@ -1,13 +1,18 @@
 import { topicPattern } from "@schematizer/contracts";
 import { createLogger, createMetricsRegistry } from "@schematizer/observability";
 import type { AppSettings } from "@schematizer/registry";
+import { s3Client, s3ObjectStore } from "@schematizer/s3";
 import { createAutoscaler } from "./autoscaler.ts";
-import { franzConfigSchema } from "./config.ts";
+import { franzConfigSchema, type FranzConfig } from "./config.ts";
+import type { LedgerSummary } from "./batcher-ledger.ts";
 import { createControl, type AppDescription } from "./control.ts";
 import { franzError, toFranzError } from "./franz-errors.ts";
 import { formatCounts, formatLetter, parseSince, type LetterFilter } from "./dead-letters.ts";
-import { openFranzRuntime, recoveryDeps } from "./franz-runtime.ts";
-import { parseEnv } from "@schematizer/config";
+import { openFranzRuntime, recoveryDeps, type FranzRuntime } from "./franz-runtime.ts";
+import { DEFAULT_REPLAY_RATE, replayArchive, stderrProgress } from "./replay.ts";
+import { replayText, type ReplayReport } from "./replay-progress.ts";
+import { replayWindow } from "./replay-selection.ts";
+import { eventLimits, parseEnv, s3Settings } from "@schematizer/config";
 
 export const USAGE = `franz: schematizer's control plane
 
@@ -17,7 +22,8 @@ usage: npm run franz -- <command> [options]
                                   create an app, its raw/sql/dlq topics, and print its write key (shown once)
   apps list                       every app
   apps describe <name>            topics, partitions, consumer lag, tables and their versions; what waits for an
-                                  operator: dead letters by reason, rows the loader set aside, parked files
+                                  operator: dead letters by reason, rows the loader set aside, parked files; the
+                                  raw archive: files, events, and the newest received time archived
   apps rotate-key <name> [--grace-seconds N]
                                   a new write key; the old one works N more seconds (default 0)
   apps disable <name>             refuse the app's events from now on (its data stays)
@@ -40,6 +46,14 @@ usage: npm run franz -- <command> [options]
                                   redrive changes nothing; --dry-run prints what would be sent (the first N) and
                                   writes nothing.
                                   Rows the loader set aside go back with npm run batcher -- reload
+  replay <app> --from TIME --to TIME [--entype X] [--evname Y] [--dry-run] [--rate N]
+                                  send the app's events received in [--from, --to) again to raw.<app>, from the
+                                  raw archive (the files the batcher's ledger names archived, read from S3_BUCKET):
+                                  each with its key, exact bytes, id and received time, so the warehouse keeps one
+                                  row per id and a second replay changes nothing; --entype/--evname only the events
+                                  of that table; at most N events/s (default ${DEFAULT_REPLAY_RATE}, so the live events keep
+                                  their freshness); --dry-run reads and counts, and sends nothing. Progress on stderr,
+                                  the count on stdout; exits 1 when a file was missing or could not be read
                                   (CODE: a reason code, or a prefix ending in * such as EVENT_*;
                                   TIME: an ISO 8601 time, or a while ago: 30m, 2h, 7d)
   tables lineage <app> <table>    a table's schema versions and what each changed
@@ -48,7 +62,7 @@ usage: npm run franz -- <command> [options]
                                   add partitions where one runs hot
 
 options: --json  print JSON instead of text
-Connection settings come from the environment (KAFKA_BROKERS, DATABASE_URL, REGISTRY_SCHEMA, BATCHER_SCHEMA, TOPIC_PREFIX, EVENT_MAX_BYTES, FRANZ_*).`;
+Connection settings come from the environment (KAFKA_BROKERS, DATABASE_URL, REGISTRY_SCHEMA, BATCHER_SCHEMA, TOPIC_PREFIX, EVENT_MAX_BYTES, S3_*, FRANZ_*).`;
 
 interface Parsed {
   words: string[];
@@ -74,7 +88,7 @@ export function parseArgs(argv: string[]): Parsed {
   return { words, flags };
 }
 
-const VALUED = new Set(["dialect", "max-columns", "max-tables", "grace-seconds", "window-seconds", "reason", "since", "limit"]);
+const VALUED = new Set(["dialect", "max-columns", "max-tables", "grace-seconds", "window-seconds", "reason", "since", "limit", "from", "to", "entype", "evname", "rate"]);
 
 function intFlag(flags: Parsed["flags"], name: string): number | undefined {
   const value = flags.get(name);
@@ -129,7 +143,8 @@ async function run(argv: string[]): Promise<number> {
     return value;
   };
   try {
-    const key = `${group} ${command ?? ""}`.trim();
+    // `replay <app>`: the one command of a single word.
+    const key = group === "replay" ? group : `${group} ${command ?? ""}`.trim();
     switch (key) {
       case "apps create": {
         const settings: Partial<AppSettings> = {};
@@ -242,6 +257,15 @@ async function run(argv: string[]): Promise<number> {
         );
         return 0;
       }
+      case "replay": {
+        const name = need(command, "the app name");
+        if (rest.length > 0) throw franzError("FRANZ_BAD_REQUEST", `unexpected ${rest.join(" ")}; see --help`);
+        await control.app(name);
+        const report = await replay(runtime, config, name, flags);
+        print(report, () => replayText(report));
+        // The count says what was missing; the exit code tells a script.
+        return report.missingFiles.length > 0 || report.failedFiles.length > 0 ? 1 : 0;
+      }
       case "apps repair-topics": {
         const repair = await control.repairTopics(need(rest[0], "the app name"));
         print(repair, () =>
@@ -288,19 +312,62 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** The describe lines of what waits for an operator: dead letters, set-aside rows, parked files. */
+/** Runs `replay` with the options given: from the bucket (S3_*) and the ledger, to raw.<app>, progress on stderr. */
+async function replay(runtime: FranzRuntime, config: FranzConfig, app: string, flags: Parsed["flags"]): Promise<ReplayReport> {
+  const window = replayWindow(textFlag(flags, "from"), textFlag(flags, "to"), new Date());
+  const rate = intFlag(flags, "rate") ?? DEFAULT_REPLAY_RATE;
+  if (rate === 0) throw franzError("FRANZ_BAD_REQUEST", "--rate takes a number of events per second above 0");
+  const s3 = s3Client(s3Settings(config));
+  const shown = stderrProgress(process.stderr);
+  try {
+    return await replayArchive(
+      {
+        pool: runtime.pool,
+        ledgerSchema: config.BATCHER_SCHEMA,
+        store: s3ObjectStore(s3, config.S3_BUCKET),
+        kafka: runtime.kafka,
+        topicPrefix: config.TOPIC_PREFIX,
+        eventMaxBytes: config.EVENT_MAX_BYTES,
+        limits: eventLimits(config),
+        onProgress: shown.update,
+        onWarning: shown.warn,
+      },
+      app,
+      { window, filter: { entype: textFlag(flags, "entype"), evname: textFlag(flags, "evname") }, dryRun: flags.has("dry-run"), rate },
+    );
+  } finally {
+    shown.done();
+    s3.destroy();
+  }
+}
+
+/** The describe lines of what waits for an operator (dead letters, set-aside rows, parked files), and the raw archive. */
 function recoveryLines(recovery: AppDescription["recovery"], ledgerSchema: string): string[] {
   if (recovery === undefined) return [];
   const { deadLetters, ledger } = recovery;
   return [
     `dead letters (${deadLetters.total}): ${formatCounts(deadLetters.byReason)}`,
     ...(ledger === null
-      ? [`no batcher ledger in schema ${ledgerSchema} (BATCHER_SCHEMA): set-aside rows and parked files unknown`]
+      ? [`no batcher ledger in schema ${ledgerSchema} (BATCHER_SCHEMA): set-aside rows, parked files and the raw archive unknown`]
       : [
           `rows set aside by the loader (${ledger.setAside.rows}): ${formatCounts(ledger.setAside.byReason)}`,
           `parked files (${ledger.parked.files}, ${ledger.parked.rows} rows): ${formatCounts(ledger.parked.byReason)}`,
+          archiveSummaryLine(ledger.archive),
         ]),
   ];
+}
+
+/**
+ * The describe line of the app's raw archive.
+ *
+ * @example
+ * archiveSummaryLine({ files: 12, events: 48000, newestReceivedAt: new Date("2024-05-01T12:00:00Z") });
+ * // "raw archive: 12 files, 48000 events, the newest received 2024-05-01T12:00:00.000Z"
+ */
+export function archiveSummaryLine(archive: LedgerSummary["archive"]): string {
+  if (archive === null) return "raw archive: none in this ledger (the batcher predates it)";
+  if (archive.newestReceivedAt === null) return "raw archive: no archive yet";
+  return `raw archive: ${archive.files} files, ${archive.events} events, the newest received ${archive.newestReceivedAt.toISOString()}`;
 }
 
 // Run only as a program, so the parser can be tested on its own.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventLimitsEnv, kafkaClientEnv, kafkaEnv, logEnv, parseEnv, registryEnv } from "@schematizer/config";
+import { eventLimitsEnv, kafkaClientEnv, kafkaEnv, logEnv, parseEnv, registryEnv, s3Env } from "@schematizer/config";
 import { KAFKA_CLIENTS } from "@schematizer/kafka";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -24,9 +24,14 @@ export const franzConfigSchema = z.object({
   FRANZ_RAW_RETENTION_MS: positiveInt(7 * DAY_MS),
   FRANZ_SQL_RETENTION_MS: positiveInt(7 * DAY_MS),
   FRANZ_DLQ_RETENTION_MS: positiveInt(30 * DAY_MS),
-  /** The largest event event-sink accepts: sizes every topic's max.message.bytes (set it as for event-sink and the sqlizer). */
-  EVENT_MAX_BYTES: eventLimitsEnv.EVENT_MAX_BYTES,
-  /** The batcher's ledger in the control database (DATABASE_URL): `apps describe` counts its set-aside rows and parked files. */
+  /**
+   * The event limits (set them as for event-sink and the sqlizer): EVENT_MAX_BYTES sizes every
+   * topic's max.message.bytes; `replay --entype/--evname` parses events with both, as the sqlizer does.
+   */
+  ...eventLimitsEnv,
+  /** The bucket the batcher writes the raw archive to (set them as for the batcher): `replay` reads it. */
+  ...s3Env,
+  /** The batcher's ledger in the control database (DATABASE_URL): `apps describe` counts its set-aside rows, parked files and archive; `replay` lists the archive's files. */
   BATCHER_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default("batcher"),
   /** Consumer groups whose lag `describe` reports. */
   FRANZ_SQLIZER_GROUP: z.string().default("sqlizer"),

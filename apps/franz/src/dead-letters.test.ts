@@ -65,7 +65,7 @@ describe("viewDeadLetter", () => {
 });
 
 describe("redriveMessage", () => {
-  it("is the raw message event-sink wrote: key, bytes and headers, without the letter's own", () => {
+  it("is the raw message event-sink wrote: key, bytes and headers, without the letter's own, marked as resent by a redrive", () => {
     const message = letter({ headers: { [HEADERS.id]: "e17", [HEADERS.receivedAt]: String(RECEIVED), traceparent: "00-abc" } });
     const redriven = redriveMessage(message, viewDeadLetter(message, "postgres")!)!;
     expect(redriven.key?.toString()).toBe("u1");
@@ -74,6 +74,7 @@ describe("redriveMessage", () => {
       [HEADERS.id]: "e17",
       [HEADERS.receivedAt]: String(RECEIVED),
       traceparent: "00-abc",
+      [HEADERS.resent]: "redrive",
     });
   });
 
@@ -111,6 +112,7 @@ describe("picking letters", () => {
     expect(parseSince("2024-05-01T11:00:00Z", now)).toEqual(new Date(RECEIVED - 3_600_000));
     expect(parseSince("2024-05-01", now)).toEqual(new Date("2024-05-01T00:00:00Z"));
     for (const bad of ["yesterday", "2h ago", "-1h", "12", ""]) expect(() => parseSince(bad, now), bad).toThrow(expect.objectContaining({ code: "FRANZ_BAD_REQUEST" }));
+    expect(() => parseSince("soon", now, "--from")).toThrow(/^--from takes/);
   });
 });
 

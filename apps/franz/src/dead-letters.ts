@@ -132,28 +132,30 @@ const AGO = /^(\d+)(s|m|h|d)$/;
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /**
- * The time `--since` names: an ISO 8601 date or time (`2024-05-01`, `2024-05-01T12:00:00Z`), or a
- * while ago (`90s`, `30m`, `2h`, `7d`). Throws FRANZ_BAD_REQUEST for anything else.
+ * The time `--since` (or another option, `flag`, such as replay's `--from`) names: an ISO 8601
+ * date or time (`2024-05-01`, `2024-05-01T12:00:00Z`), or a while ago (`90s`, `30m`, `2h`, `7d`).
+ * Throws FRANZ_BAD_REQUEST for anything else.
  *
  * @example
  * parseSince("2h", new Date("2024-05-01T12:00:00Z")); // 2024-05-01T10:00:00.000Z
  */
-export function parseSince(text: string, now: Date): Date {
+export function parseSince(text: string, now: Date, flag = "--since"): Date {
   const ago = AGO.exec(text);
   if (ago) return new Date(now.getTime() - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS]);
   const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(at)) throw franzError("FRANZ_BAD_REQUEST", `--since takes an ISO 8601 time (2024-05-01T12:00:00Z) or a while ago (30m, 2h, 7d), got ${JSON.stringify(text)}`);
+  if (Number.isNaN(at)) throw franzError("FRANZ_BAD_REQUEST", `${flag} takes an ISO 8601 time (2024-05-01T12:00:00Z) or a while ago (30m, 2h, 7d), got ${JSON.stringify(text)}`);
   return new Date(at);
 }
 
 /**
  * The raw message that puts a dead-lettered event back into raw.<app>: its key, bytes and headers
  * as event-sink wrote them, without the letter's own headers, with the id and received time the
- * sqlizer gave it (so its row is the same row, and the warehouse keeps one per id); `undefined`
- * for a letter without its value.
+ * sqlizer gave it (so its row is the same row, and the warehouse keeps one per id), marked
+ * `sz-resent: redrive` (the raw archive holds it already); `undefined` for a letter without its value.
  *
  * @example
- * redriveMessage(message, view); // { key: <u1>, value: <{"ts":…}>, headers: { "sz-id": "e17", "sz-received-at": "1714564800000" } }
+ * redriveMessage(message, view);
+ * // { key: <u1>, value: <{"ts":…}>, headers: { "sz-id": "e17", "sz-received-at": "1714564800000", "sz-resent": "redrive" } }
  */
 export function redriveMessage(message: ConsumedMessage, view: DeadLetterView): ProducedMessage | undefined {
   if (message.value === null) return undefined;
@@ -161,6 +163,7 @@ export function redriveMessage(message: ConsumedMessage, view: DeadLetterView): 
   for (const [name, value] of Object.entries(message.headers)) if (value !== undefined && !LETTER_HEADERS.has(name)) headers[name] = value;
   if (headers[HEADERS.id] === undefined && view.id !== undefined) headers[HEADERS.id] = view.id;
   headers[HEADERS.receivedAt] ??= String(view.receivedAt.getTime());
+  headers[HEADERS.resent] = "redrive";
   return { key: message.key, value: message.value, headers };
 }
 

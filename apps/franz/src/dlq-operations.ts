@@ -3,11 +3,11 @@
  * the letters it picks back to `raw.<app>`, and `apps describe` counts them by reason. Each reads
  * the whole topic (its retention, FRANZ_DLQ_RETENTION_MS, bounds it) in a scan of its own.
  */
-import { topicMessageBytes } from "@schematizer/config";
 import { readDeadLetter, topicsFor } from "@schematizer/contracts";
-import type { ProducedMessage, Producer } from "@schematizer/kafka";
+import type { Producer } from "@schematizer/kafka";
 import type { Dialect } from "@schematizer/schema";
 import { letterMatches, orderCounts, redriveMessage, viewDeadLetter, type DeadLetterView, type LetterFilter } from "./dead-letters.ts";
+import { createRawSender } from "./raw-sender.ts";
 import { scanTopic, type ScanDeps } from "./topic-scan.ts";
 
 export interface DlqDeps extends ScanDeps {
@@ -44,12 +44,6 @@ export interface RedriveReport {
   /** The first picked letters, at most the limit, in the order they are sent. */
   letters: DeadLetterView[];
 }
-
-/** Most messages in one send of a redrive. */
-const SEND_MESSAGES = 500;
-/** Room for a record batch's header and each record's framing, beyond the bytes of its fields. */
-const BATCH_OVERHEAD_BYTES = 128;
-const RECORD_OVERHEAD_BYTES = 64;
 
 /**
  * The app's dead letters, counted by reason, with the latest `limit` the filter picks.
@@ -114,20 +108,11 @@ export async function redriveDeadLetters(
   options: { dryRun: boolean; limit: number },
 ): Promise<RedriveReport> {
   const topics = topicsFor(app, deps.topicPrefix);
-  const maxBytes = topicMessageBytes(deps.eventMaxBytes).raw - BATCH_OVERHEAD_BYTES;
   const report: RedriveReport = { from: topics.dlq, to: topics.raw, dryRun: options.dryRun, picked: 0, byReason: {}, redriven: 0, skipped: [], letters: [] };
   const counts = new Map<string, number>();
   const seen = new Set<string>();
   const producer: Producer | undefined = options.dryRun ? undefined : await deps.kafka.producer();
-  let pending: ProducedMessage[] = [];
-  let pendingBytes = 0;
-  const flush = async () => {
-    if (producer === undefined || pending.length === 0) return;
-    await producer.send([{ topic: topics.raw, messages: pending }]);
-    report.redriven += pending.length;
-    pending = [];
-    pendingBytes = 0;
-  };
+  const sender = producer && createRawSender(producer, topics.raw, { eventMaxBytes: deps.eventMaxBytes });
   try {
     await scanTopic(deps, topics.dlq, async (message) => {
       const view = viewDeadLetter(message, dialect);
@@ -145,23 +130,13 @@ export async function redriveDeadLetters(
       report.picked++;
       counts.set(view.reason, (counts.get(view.reason) ?? 0) + 1);
       if (report.letters.length < options.limit) report.letters.push(view);
-      if (producer === undefined) return;
-      const size = sizeOf(redriven);
-      if (pending.length >= SEND_MESSAGES || (pending.length > 0 && pendingBytes + size > maxBytes)) await flush();
-      pending.push(redriven);
-      pendingBytes += size;
+      await sender?.add(redriven);
     });
-    await flush();
+    await sender?.flush();
+    report.redriven = sender?.sent ?? 0;
   } finally {
     await producer?.close();
   }
   report.byReason = orderCounts(counts);
   return report;
-}
-
-function sizeOf(message: ProducedMessage): number {
-  const bytes = (value: string | Buffer | null | undefined) => (value == null ? 0 : typeof value === "string" ? Buffer.byteLength(value) : value.length);
-  let size = RECORD_OVERHEAD_BYTES + bytes(message.key) + bytes(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) size += name.length + bytes(value);
-  return size;
 }

@@ -1,7 +1,7 @@
 import { CodedError } from "@schematizer/errors";
 import { describe, expect, it } from "vitest";
 import { appTopicSpecs } from "./app-topics.ts";
-import { letterFilter, parseArgs } from "./cli.ts";
+import { archiveSummaryLine, letterFilter, parseArgs } from "./cli.ts";
 import { franzConfigSchema } from "./config.ts";
 import { toFranzError } from "./franz-errors.ts";
 
@@ -11,6 +11,24 @@ describe("parseArgs", () => {
     expect(parsed.words).toEqual(["apps", "create", "acme"]);
     expect(Object.fromEntries(parsed.flags)).toEqual({ dialect: "redshift", json: true, "max-columns": "300" });
     expect(parseArgs(["topics", "rebalance", "--dry-run", "extra"]).words).toEqual(["topics", "rebalance", "extra"]);
+  });
+});
+
+describe("parseArgs for replay", () => {
+  it("takes the values of --from, --to, --entype, --evname and --rate", () => {
+    const parsed = parseArgs(["replay", "acme", "--from", "2h", "--to=1h", "--entype", "user", "--evname", "login", "--rate", "100", "--dry-run"]);
+    expect(parsed.words).toEqual(["replay", "acme"]);
+    expect(Object.fromEntries(parsed.flags)).toEqual({ from: "2h", to: "1h", entype: "user", evname: "login", rate: "100", "dry-run": true });
+  });
+});
+
+describe("archiveSummaryLine", () => {
+  it("says the app's archived files and events and the newest received time, or that there is none yet", () => {
+    expect(archiveSummaryLine({ files: 12, events: 48000, newestReceivedAt: new Date("2024-05-01T12:00:00Z") })).toBe(
+      "raw archive: 12 files, 48000 events, the newest received 2024-05-01T12:00:00.000Z",
+    );
+    expect(archiveSummaryLine({ files: 0, events: 0, newestReceivedAt: null })).toBe("raw archive: no archive yet");
+    expect(archiveSummaryLine(null)).toMatch(/^raw archive: none in this ledger/);
   });
 });
 

@@ -1,21 +1,12 @@
 import type { Consumer } from "@schematizer/kafka";
-import { partitionGauge } from "@schematizer/observability";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { assignedPartitionsGauge, partitionGauge } from "@schematizer/observability";
+import { Counter, Histogram, type Registry } from "prom-client";
 
 /** What sqlizer measures; one set per instance. `consumer` tells which partitions it reads now. */
 export function sqlizerMetrics(registry: Registry, consumer: () => Consumer | undefined = () => undefined) {
   const assignments = () => consumer()?.assignments();
   return {
-    partitionsConsumed: new Gauge({
-      name: "sqlizer_partitions_consumed",
-      help: "Partitions of each raw topic this replica is assigned now",
-      labelNames: ["topic"] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [topic, partitions] of consumer()?.assignments() ?? []) this.set({ topic }, partitions.length);
-      },
-    }),
+    partitionsConsumed: assignedPartitionsGauge({ name: "sqlizer_partitions_consumed", help: "Partitions of each raw topic this replica is assigned now", registers: [registry], assignments }),
     eventsIn: new Counter({ name: "sqlizer_events_in_total", help: "Raw events read", labelNames: ["app"] as const, registers: [registry] }),
     rowsOut: new Counter({ name: "sqlizer_rows_out_total", help: "Typed rows produced to sql.<app>", labelNames: ["app"] as const, registers: [registry] }),
     dlq: new Counter({

@@ -15,6 +15,11 @@ export const HEADERS = {
   sourceTopic: "sz-source-topic",
   sourcePartition: "sz-source-partition",
   sourceOffset: "sz-source-offset",
+  /**
+   * On an event sent again to raw.<app> by an operator (`dlq redrive`, `replay`): which command.
+   * The raw archive already holds it, from when it was first accepted, so it is not archived again.
+   */
+  resent: "sz-resent",
   /** On a dead letter Kafka refused with its value (too large): why the value is not kept. */
   valueDropped: "sz-value-dropped",
 } as const;

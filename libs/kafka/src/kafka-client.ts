@@ -68,6 +68,11 @@ export interface ConsumerOptions {
    * so this bounds how long a stop takes on an idle topic.
    */
   maxWaitMs?: number;
+  /**
+   * Least bytes a fetch waits for, up to `maxWaitMs` (default 1: answer as soon as anything is
+   * there). More makes fewer, larger batches on a quiet topic, at the cost of that wait.
+   */
+  minBytes?: number;
 }
 
 export interface Producer {
@@ -94,6 +99,12 @@ export interface Consumer {
    * for (const [topic, partitions] of consumer.assignments()) gauge.set({ topic }, partitions.length);
    */
   assignments(): Map<string, number[]>;
+  /**
+   * True once it stopped on its own, on an error its client does not recover from (kafkajs gives
+   * up on a non-retriable error): it reads nothing more, and should be closed and replaced.
+   * `watchingConsumer` does so at its next refresh.
+   */
+  failed(): boolean;
   /** Finishes the batch in hand, commits, and leaves the group. */
   close(): Promise<void>;
 }

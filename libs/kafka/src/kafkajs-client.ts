@@ -77,14 +77,20 @@ export function kafkajsClient(config: KafkaJsConfig): KafkaClient {
         sessionTimeout: options.sessionTimeoutMs ?? 30_000,
         maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
         maxWaitTimeInMs: options.maxWaitMs ?? 500,
+        minBytes: options.minBytes ?? 1,
         allowAutoTopicCreation: false,
       });
       const assigned = trackAssignments(consumer);
+      let failed = false;
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) failed = true;
+      });
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
       return {
         run: (handler) => runBatches(consumer, handler),
         assignments: () => new Map([...assigned()].map(([topic, partitions]) => [topic, [...partitions]])),
+        failed: () => failed,
         close: () => consumer.disconnect(),
       };
     },

@@ -9,7 +9,7 @@ import { watchingConsumer } from "./topic-watching-consumer.ts";
  */
 function fakeClient() {
   const topics = new Map<string, number>();
-  const started: { options: ConsumerOptions; closed: boolean }[] = [];
+  const started: { options: ConsumerOptions; closed: boolean; failed: boolean }[] = [];
   let failNext = 0;
   const client: KafkaClient = {
     producer: () => Promise.reject(new Error("not used")),
@@ -18,11 +18,12 @@ function fakeClient() {
         failNext--;
         throw new Error("broker unreachable");
       }
-      const entry = { options, closed: false };
+      const entry = { options, closed: false, failed: false };
       started.push(entry);
       const consumer: Consumer = {
         run: async () => undefined,
         assignments: () => new Map(options.topics.map((t) => [String(t), Array.from({ length: topics.get(String(t)) ?? 0 }, (_, i) => i)])),
+        failed: () => entry.failed,
         close: async () => void (entry.closed = true),
       };
       return consumer;
@@ -117,6 +118,23 @@ describe("watchingConsumer", () => {
     await tick();
     expect(kafka.running()).toEqual([["raw.a", "raw.b"]]);
     expect(failures).toHaveLength(1);
+    await consumer.close();
+  });
+
+  it("replaces a consumer that stopped on an error its client gives up on, on the same topics", async () => {
+    const kafka = fakeClient();
+    kafka.topics.set("raw.a", 2);
+    const consumer = await watchingConsumer(kafka.client, { groupId: "g", pattern: /^raw\./, refreshMs: REFRESH_MS });
+    await consumer.run(async () => undefined);
+    await tick();
+    expect(kafka.started).toHaveLength(1);
+
+    kafka.started[0]!.failed = true;
+    await tick();
+    expect(kafka.started).toHaveLength(2);
+    expect(kafka.started[0]!.closed).toBe(true);
+    expect(kafka.running()).toEqual([["raw.a"]]);
+    expect(consumer.failed()).toBe(false);
     await consumer.close();
   });
 

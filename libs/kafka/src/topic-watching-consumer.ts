@@ -20,7 +20,8 @@ export type TopicLayout = Map<string, number>;
 /**
  * A consumer over every topic matching a pattern, picking up topics created after it started and
  * partitions added to them: every `refreshMs` it reads the matching topics and their partition
- * counts and, when either changed, replaces its inner consumer (the group rebalances).
+ * counts and, when either changed, replaces its inner consumer (the group rebalances). It also
+ * replaces an inner consumer that stopped on an error its client gives up on.
  *
  * Neither client has added partitions assigned in time on its own: kafkajs looks for them only
  * when its metadata expires (every 5 minutes), @platformatic/kafka's group member never does. A
@@ -54,7 +55,8 @@ export async function watchingConsumer(client: KafkaClient, options: WatchingCon
   const refresh = async () => {
     if (closed || handler === undefined) return;
     const next = await layout();
-    if (closed || (serving !== undefined && sameLayout(next, serving))) return;
+    // The same layout keeps the consumer, unless it stopped on an error and reads nothing more.
+    if (closed || (serving !== undefined && sameLayout(next, serving) && !(inner?.failed() ?? false))) return;
     // Set again only once the new consumer runs: a refresh that fails is retried on the next tick.
     serving = undefined;
     const previous = inner;
@@ -96,6 +98,8 @@ export async function watchingConsumer(client: KafkaClient, options: WatchingCon
       await enqueue();
     },
     assignments: () => inner?.assignments() ?? new Map(),
+    // A failed inner consumer is replaced within `refreshMs`.
+    failed: () => false,
     async close() {
       closed = true;
       clearInterval(timer);

@@ -42,3 +42,24 @@ export function partitionGauge(options: { name: string; help: string; registers:
     },
   };
 }
+
+/**
+ * A gauge of how many partitions of each topic this replica reads now, read at each scrape.
+ *
+ * @example
+ * ```ts
+ * assignedPartitionsGauge({ name: "sqlizer_partitions_consumed", help: "…", registers: [registry], assignments: () => consumer?.assignments() });
+ * ```
+ */
+export function assignedPartitionsGauge(options: { name: string; help: string; registers: Registry[]; assignments: Assignments }): Gauge<"topic"> {
+  return new Gauge({
+    name: options.name,
+    help: options.help,
+    labelNames: ["topic"] as const,
+    registers: options.registers,
+    collect() {
+      this.reset();
+      for (const [topic, partitions] of options.assignments() ?? []) this.set({ topic }, partitions.length);
+    },
+  });
+}

@@ -29,6 +29,7 @@ describe("serviceEnv", () => {
       ...s3,
       S3_BUCKET: "t-1",
       BATCHER_GROUP_ID: "t_1.batcher",
+      BATCHER_ARCHIVE_GROUP_ID: "t_1.archiver",
       BATCHER_SCHEMA: "t_1",
       WAREHOUSE_URL: scope.databaseUrl,
       WAREHOUSE_SCHEMA_PREFIX: "t_1_",

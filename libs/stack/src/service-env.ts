@@ -64,6 +64,7 @@ export function serviceEnv(service: ServiceName, endpoints: Endpoints, scope: Se
       return {
         ...shared,
         ...group("batcher"),
+        ...(scope.topicPrefix === undefined ? {} : { BATCHER_ARCHIVE_GROUP_ID: `${scope.topicPrefix}archiver` }),
         S3_ENDPOINT: endpoints.s3.endpoint,
         S3_REGION: endpoints.s3.region,
         S3_ACCESS_KEY_ID: endpoints.s3.accessKeyId,

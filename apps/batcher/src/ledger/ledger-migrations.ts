@@ -7,6 +7,8 @@
  *   `pending` → `loaded`, or `parked` with a code and reason (waiting for an operator).
  * - `rejected_records`: records that could not be decoded, with where their bytes were kept.
  * - `set_aside_rows`: rows the warehouse refused, with their reason and exact CSV.
+ * - `archive_files`: one row per file of the raw archive, `writing` from before its upload until
+ *   its range commits (`archived`); the archive is the files named here as `archived`.
  *
  * Table and column names keep the word "batch" for a file (`batch_ledger`, `batch_key` in the
  * warehouse): they are stored, and operators query them.
@@ -21,7 +23,7 @@ import { batcherError } from "../batcher-codes.ts";
  *
  * @example
  * ```ts
- * Object.keys(ledgerMigrations("batcher")); // ["0001_ledger", "0002_set_aside"]
+ * Object.keys(ledgerMigrations("batcher")); // ["0001_ledger", "0002_set_aside", "0003_archive"]
  * ```
  */
 export function ledgerMigrations(schema: string): Record<string, Migration> {
@@ -137,6 +139,34 @@ export function ledgerMigrations(schema: string): Record<string, Migration> {
         await sql.raw(`ALTER TABLE ${s}.batch_ledger ADD COLUMN strikes integer NOT NULL DEFAULT 0, ADD COLUMN rows_set_aside bigint`).execute(db);
         // The loader reads pending batches only: parked ones hold nothing back.
         await sql.raw(`CREATE INDEX batch_ledger_pending ON ${s}.batch_ledger (app, table_name, id) WHERE state = 'pending'`).execute(db);
+      },
+    },
+    // The raw archive's files (archive-ledger.ts). A file is `writing` from before its upload;
+    // once a later range of its partition committed, a file still `writing` never will be.
+    "0003_archive": {
+      async up(db: Kysely<unknown>) {
+        await sql
+          .raw(
+            `CREATE TABLE ${s}.archive_files (
+              object_key text PRIMARY KEY,
+              app text NOT NULL,
+              topic text NOT NULL,
+              partition integer NOT NULL,
+              range_first bigint NOT NULL,
+              first_offset bigint NOT NULL,
+              last_offset bigint NOT NULL CHECK (last_offset >= first_offset),
+              events integer NOT NULL,
+              bytes bigint NOT NULL,
+              hour timestamptz NOT NULL,
+              oldest_received_at timestamptz NOT NULL,
+              newest_received_at timestamptz NOT NULL,
+              state text NOT NULL DEFAULT 'writing' CHECK (state IN ('writing', 'archived')),
+              created_at timestamptz NOT NULL DEFAULT now()
+            )`,
+          )
+          .execute(db);
+        await sql.raw(`CREATE INDEX archive_files_by_hour ON ${s}.archive_files (app, hour) WHERE state = 'archived'`).execute(db);
+        await sql.raw(`CREATE INDEX archive_files_writing ON ${s}.archive_files (topic, partition, range_first) WHERE state = 'writing'`).execute(db);
       },
     },
   };

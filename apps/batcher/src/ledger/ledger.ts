@@ -5,11 +5,13 @@
  * - `queue` (load-queue.ts): stage 2 takes pending files, marks them loaded, retried or parked, and
  *   hears of new work;
  * - `setAside` (set-aside-ledger.ts): rows the warehouse refused, kept and brought back;
- * - `operators` (operator-queries.ts): parked files and each app's backlog, for operators and metrics.
+ * - `operators` (operator-queries.ts): parked files and each app's backlog, for operators and metrics;
+ * - `archive` (archive-ledger.ts): the raw archive's files, committed through the same fence.
  * Its tables and migrations are in ledger-migrations.ts.
  */
 import { answers } from "@schematizer/warehouse";
 import type pg from "pg";
+import { createArchiveLedger, type ArchiveLedger } from "./archive-ledger.ts";
 import { createLoadQueue, type LoadQueue } from "./load-queue.ts";
 import { createOperatorQueries, type OperatorQueries } from "./operator-queries.ts";
 import { createRangeLedger, type RangeLedger } from "./range-ledger.ts";
@@ -25,6 +27,7 @@ export interface Ledger {
   readonly queue: LoadQueue;
   readonly setAside: SetAsideLedger;
   readonly operators: OperatorQueries;
+  readonly archive: ArchiveLedger;
   /** Whether the control database answers now (`select 1`). */
   probe(): Promise<boolean>;
 }
@@ -44,6 +47,7 @@ export function createLedger(pool: pg.Pool, schema: string): Ledger {
     queue: createLoadQueue(pool, schema),
     setAside: createSetAsideLedger(pool, schema),
     operators: createOperatorQueries(pool, schema),
+    archive: createArchiveLedger(pool, schema),
     probe: () => answers([pool.query("SELECT 1")]),
   };
 }

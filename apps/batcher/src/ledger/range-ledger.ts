@@ -7,7 +7,7 @@
  * The fence: a partition's ledger end is the last offset whose record is in a committed file, and
  * a range is committed only when it starts right after it, so of two consumers that read the same
  * records (a zombie after a rebalance, a restart that re-reads) exactly one commits them. The rule
- * lives in `commitRange`'s SQL; range-fence.ts says where the next range starts.
+ * lives in `fenceRange`'s SQL; range-fence.ts says where the next range starts.
  */
 import { inTransaction, quoteIdent } from "@schematizer/postgres";
 import type pg from "pg";
@@ -65,6 +65,56 @@ export interface RangeLedger {
   ends(topics: readonly string[]): Promise<Map<string, Map<number, bigint>>>;
 }
 
+/** What a committed range covered, as `ranges` records it. */
+export interface FencedRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly unseen: bigint;
+  readonly files: number;
+  readonly rows: number;
+  readonly rejected: number;
+}
+
+/**
+ * The fence, inside the caller's transaction: moves the partition's ledger end to `range.last` if
+ * the range starts right after it (or the partition has no row yet), and records the range.
+ * False, having written nothing, when another writer moved the end first. Stage 1 and the
+ * archive both commit through it; their topics (sql.*, raw.*) never share a row.
+ *
+ * @example
+ * ```ts
+ * await inTransaction(pool, async (client) => (await fenceRange(client, "batcher", range)) && (await writeFiles(client)));
+ * ```
+ */
+export async function fenceRange(client: pg.ClientBase, schema: string, range: FencedRange): Promise<boolean> {
+  const s = quoteIdent(schema);
+  const first = range.first.toString();
+  const last = range.last.toString();
+  // One statement: the first range of a partition inserts its row; every later one moves the end
+  // only if it starts right after it. Concurrent writers serialize on the row, and the loser finds
+  // the end moved and updates nothing. (Two first ranges racing: the loser's insert fails with
+  // 23505, which the caller counts as fenced out.)
+  const fence = await client.query(
+    `INSERT INTO ${s}.partition_ledger AS l (topic, partition, end_offset) VALUES ($1, $2, $4)
+     ON CONFLICT (topic, partition) DO UPDATE SET end_offset = EXCLUDED.end_offset, updated_at = now()
+     WHERE l.end_offset = $3::bigint - 1
+     RETURNING end_offset`,
+    [range.topic, range.partition, first, last],
+  );
+  if (fence.rowCount !== 1) return false;
+  await client.query(
+    `INSERT INTO ${s}.ranges (topic, partition, first_offset, last_offset, unseen_offsets, files, rows, rejected)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [range.topic, range.partition, first, last, range.unseen.toString(), range.files, range.rows, range.rejected],
+  );
+  return true;
+}
+
+/** Postgres's unique_violation: two first ranges of a new partition racing; the loser is fenced out. */
+export const FIRST_RANGE_RACE = "23505";
+
 /**
  * The range ledger in `schema`, over the control database's pool.
  *
@@ -82,23 +132,8 @@ export function createRangeLedger(pool: pg.Pool, schema: string): RangeLedger {
     const last = range.last.toString();
     try {
       return await inTransaction(pool, async (client) => {
-        // The fence, in one statement: the first range of a partition inserts its row; every later
-        // one moves the end only if it starts right after it. Concurrent writers serialize on the
-        // row, and the loser finds the end moved and updates nothing.
-        const fence = await client.query(
-          `INSERT INTO ${s}.partition_ledger AS l (topic, partition, end_offset) VALUES ($1, $2, $4)
-           ON CONFLICT (topic, partition) DO UPDATE SET end_offset = EXCLUDED.end_offset, updated_at = now()
-           WHERE l.end_offset = $3::bigint - 1
-           RETURNING end_offset`,
-          [range.topic, range.partition, first, last],
-        );
-        if (fence.rowCount !== 1) return false;
         const rows = range.files.reduce((n, f) => n + f.rows, 0);
-        await client.query(
-          `INSERT INTO ${s}.ranges (topic, partition, first_offset, last_offset, unseen_offsets, files, rows, rejected)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [range.topic, range.partition, first, last, range.unseen.toString(), range.files.length, rows, range.rejected.length],
-        );
+        if (!(await fenceRange(client, schema, { ...range, files: range.files.length, rows, rejected: range.rejected.length }))) return false;
         if (range.files.length > 0) {
           await client.query(
             `INSERT INTO ${s}.batch_ledger (app, table_name, version, schema_id, data_key, manifest_key, meta_key, topic, partition,
@@ -147,8 +182,7 @@ export function createRangeLedger(pool: pg.Pool, schema: string): RangeLedger {
         return true;
       });
     } catch (error) {
-      // Two first ranges of a new partition racing: the loser is fenced out, like any other.
-      if ((error as { code?: string }).code === "23505") return false;
+      if ((error as { code?: string }).code === FIRST_RANGE_RACE) return false;
       throw error;
     }
   }

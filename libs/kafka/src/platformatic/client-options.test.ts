@@ -15,6 +15,6 @@ describe("the library's options", () => {
     const base = baseOptions({ brokers: ["b:9092"], clientId: "c" });
     expect(memberOptions(base, { groupId: "g", topics: ["t"] })).toMatchObject({ sessionTimeout: 30_000, heartbeatInterval: 3_000, rebalanceTimeout: 60_000, autocommit: false });
     expect(memberOptions(base, { groupId: "g", topics: ["t"], sessionTimeoutMs: 6_000 })).toMatchObject({ heartbeatInterval: 2_000, rebalanceTimeout: 60_000 });
-    expect(fetchSettings({ groupId: "g", topics: ["t"] })).toEqual({ fromBeginning: true, maxWaitMs: 500, maxBytesPerPartition: 1_048_576 });
+    expect(fetchSettings({ groupId: "g", topics: ["t"] })).toEqual({ fromBeginning: true, maxWaitMs: 500, minBytes: 1, maxBytesPerPartition: 1_048_576 });
   });
 });

@@ -59,6 +59,7 @@ export function memberOptions(base: BaseOptions, options: ConsumerOptions): LibC
 export interface FetchSettings {
   fromBeginning: boolean;
   maxWaitMs: number;
+  minBytes: number;
   maxBytesPerPartition: number;
 }
 
@@ -66,12 +67,13 @@ export interface FetchSettings {
  * The fetch settings of a consumer's options.
  *
  * @example
- * fetchSettings({ groupId: "g", topics: ["t"] }) // { fromBeginning: true, maxWaitMs: 500, maxBytesPerPartition: 1_048_576 }
+ * fetchSettings({ groupId: "g", topics: ["t"] }) // { fromBeginning: true, maxWaitMs: 500, minBytes: 1, maxBytesPerPartition: 1_048_576 }
  */
 export function fetchSettings(options: ConsumerOptions): FetchSettings {
   return {
     fromBeginning: options.fromBeginning ?? true,
     maxWaitMs: options.maxWaitMs ?? 500,
+    minBytes: options.minBytes ?? 1,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
   };
 }

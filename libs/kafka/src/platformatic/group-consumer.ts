@@ -47,6 +47,8 @@ interface MemberState {
   stop: AbortController;
   loop: Promise<void> | undefined;
   closing: Promise<void> | undefined;
+  /** The loop ended on an error, not on close. */
+  failed: boolean;
 }
 
 /** How long the loop waits for an answer when fetches are in flight; a rebalance or close wakes it. */
@@ -84,6 +86,7 @@ export class GroupConsumer implements Consumer {
     stop: new AbortController(),
     loop: undefined,
     closing: undefined,
+    failed: false,
   };
 
   constructor(deps: GroupConsumerDeps) {
@@ -110,7 +113,10 @@ export class GroupConsumer implements Consumer {
     if (state.loop) throw new Error("consumer is already running");
     this.#lib.topics.trackAll(...this.#deps.topics);
     await this.#lib.joinGroup({});
-    state.loop = this.#consume(handler).catch((error: unknown) => this.#deps.log("error", "consumer loop stopped", { error: (error as Error).message }));
+    state.loop = this.#consume(handler).catch((error: unknown) => {
+      state.failed = true;
+      this.#deps.log("error", "consumer loop stopped", { error: (error as Error).message });
+    });
   }
 
   assignments(): Map<string, number[]> {
@@ -119,6 +125,10 @@ export class GroupConsumer implements Consumer {
       if (partitions.length > 0) out.set(topic, [...(out.get(topic) ?? []), ...partitions].sort((a, b) => a - b));
     }
     return out;
+  }
+
+  failed(): boolean {
+    return this.#state.failed;
   }
 
   close(): Promise<void> {

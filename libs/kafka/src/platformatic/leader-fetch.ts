@@ -23,7 +23,7 @@ export interface FetchResult {
 export interface FetchDeps {
   consumer: LibConsumer;
   fetchPool: ConnectionPool;
-  settings: Pick<FetchSettings, "maxWaitMs">;
+  settings: Pick<FetchSettings, "maxWaitMs" | "minBytes">;
 }
 
 /** The most one answer may hold, all its partitions together. */
@@ -42,7 +42,7 @@ export function sendFetch(deps: FetchDeps, { leader, topics, asked }: LeaderFetc
       node: leader,
       topics,
       maxWaitTime: deps.settings.maxWaitMs,
-      minBytes: 1,
+      minBytes: deps.settings.minBytes,
       maxBytes: MAX_ANSWER_BYTES,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       connectionPool: deps.fetchPool,

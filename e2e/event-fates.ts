@@ -1,13 +1,50 @@
 /**
  * Where each event of a test ended: rows in the warehouse (by `_sz_id`, over every table of an
- * app), dead letters in `dlq.<app>` (by their `sz-id` header), rows the loader set aside. The law
- * the pipeline keeps: every accepted event ends as exactly one of them.
+ * app), dead letters in `dlq.<app>` (by their `sz-id` header), rows the loader set aside, and the
+ * raw archive. The law the pipeline keeps: every accepted event ends as exactly one of the first
+ * three, and is in the archive once.
  */
-import { retry } from "@schematizer/errors";
-import { readDeadLetter } from "@schematizer/contracts";
+import { gunzipSync } from "node:zlib";
+import { retry, waitFor } from "@schematizer/errors";
+import { readArchiveLine, readDeadLetter, type ArchivedEvent } from "@schematizer/contracts";
 import type { Consumer, KafkaClient } from "@schematizer/kafka";
 import { quoteIdent } from "@schematizer/postgres";
+import type { ObjectStore } from "@schematizer/s3";
 import type pg from "pg";
+
+/**
+ * Every event of the app's raw archive, once it holds at least `atLeast`: the lines of each file
+ * the batcher's ledger (`pool`'s search path) names archived, each file holding the events the
+ * ledger says.
+ *
+ * @example
+ * ```ts
+ * const archive = await archivedEvents(db.pool, bucket.store, "acme", 300);
+ * ```
+ */
+export async function archivedEvents(pool: pg.Pool, store: Pick<ObjectStore, "get">, app: string, atLeast = 0): Promise<ArchivedEvent[]> {
+  const files = await waitFor(
+    `${atLeast} events archived for ${app}`,
+    async () => {
+      const { rows } = await pool.query<{ object_key: string; events: number }>(`SELECT object_key, events FROM archive_files WHERE app = $1 AND state = 'archived'`, [app]);
+      return rows.reduce((n, r) => n + r.events, 0) >= atLeast ? rows : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  const events: ArchivedEvent[] = [];
+  for (const file of files) {
+    const body = await store.get(file.object_key);
+    if (body === undefined) throw new Error(`${file.object_key} is archived in the ledger, not in the bucket`);
+    const lines = gunzipSync(body).toString("utf8").split("\n").filter((line) => line !== "");
+    if (lines.length !== file.events) throw new Error(`${file.object_key} holds ${lines.length} events, the ledger says ${file.events}`);
+    for (const line of lines) {
+      const read = readArchiveLine(line);
+      if (!read.ok) throw new Error(`${file.object_key}: ${read.reason}`);
+      events.push(read.event);
+    }
+  }
+  return events;
+}
 
 /** Rows of every event table of a warehouse schema, by `_sz_id` (several when an id is doubled). */
 export async function rowsById(warehouse: pg.Pool, schema: string): Promise<Map<string, Record<string, unknown>[]>> {

@@ -2,7 +2,7 @@ import { waitFor } from "@schematizer/errors";
 import { parseJson } from "@schematizer/schema";
 import { test } from "@schematizer/testing";
 import { describe, expect } from "vitest";
-import { heldCount, leafCount, rowsById, watchDeadLetters, type DeadLetters } from "./event-fates.ts";
+import { archivedEvents, heldCount, leafCount, rowsById, watchDeadLetters, type DeadLetters } from "./event-fates.ts";
 import { canary, generatedEvents } from "./generated-events.ts";
 import { startPipeline } from "./pipeline-kit.ts";
 
@@ -14,7 +14,7 @@ const SETTLE_MS = Number(process.env.FUZZ_SETTLE_MS ?? 120_000);
 
 describe("generated input through the whole pipeline", () => {
   for (const seed of SEEDS) {
-    test(`seed ${seed}: every 202'd event ends as exactly one row or one dead letter, holding every value; a canary after each lands`, async ({ kafka, db, bucket, endpoints }) => {
+    test(`seed ${seed}: every 202'd event ends as exactly one row or one dead letter, holding every value, and is archived once as sent; a canary after each lands`, async ({ kafka, db, bucket, endpoints }) => {
       const pipeline = await startPipeline({ kafka, db, bucket, endpoints });
       const watchers: DeadLetters[] = [];
       try {
@@ -85,6 +85,10 @@ describe("generated input through the whole pipeline", () => {
             }
           }
           for (const id of canaries) expect(rows.get(id)?.length ?? 0, `${app} canary ${id}`).toBe(1);
+          // The raw archive holds every accepted event once, with the exact text the client sent.
+          const archive = await archivedEvents(db.pool, bucket.store, app, accepted.size + canaries.length);
+          expect(archive.map((e) => e.id).sort(), `${app}: the archive's ids`).toEqual([...accepted.keys(), ...canaries].sort());
+          for (const e of archive) if (accepted.has(e.id)) expect(e.value.toString("utf8"), `${app} ${e.id} archived as sent`).toBe(accepted.get(e.id));
           for (const { id } of events.filter((e) => !accepted.has(e.id))) expect((rows.get(id)?.length ?? 0) + dead.count(id), `${id} was refused`).toBe(0);
           summary.push(`${app}: ${fates.rows} rows, ${fates.deadLetters} dead letters ${JSON.stringify(Object.fromEntries(dead.reasons()))}, ${canaries.length} canaries landed`);
         }

@@ -1,9 +1,8 @@
-import { gunzipSync } from "node:zlib";
-import { readArchiveLine, type ArchivedEvent } from "@schematizer/contracts";
 import { waitFor } from "@schematizer/errors";
 import { quoteIdent } from "@schematizer/postgres";
 import { test } from "@schematizer/testing";
 import { describe, expect, vi } from "vitest";
+import { archivedEvents } from "./event-fates.ts";
 import { startPipeline } from "./pipeline-kit.ts";
 
 interface Report {
@@ -57,8 +56,7 @@ describe("replay: rows lost from the warehouse come back from the raw archive, o
       await pipeline.rows("acme", TABLES.logout, sent.logout.length);
 
       // Every accepted event is in the archive, in exactly one archived file.
-      await waitFor("every event archived", async () => ((await archivedEvents()) >= total ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
-      const archive = await readArchive();
+      const archive = await archivedEvents(db.pool, bucket.store, "acme", total);
       expect(archive.map((e) => e.id).sort()).toEqual([...sent.login, ...sent.logout].sort());
       const described = franz<{ recovery: { ledger: { archive: { files: number; events: number; newestReceivedAt: string } } } }>("apps", "describe", "acme");
       const newest = Math.max(...archive.map((e) => e.receivedAtMs));
@@ -122,7 +120,7 @@ describe("replay: rows lost from the warehouse come back from the raw archive, o
 
       // What was sent again is not archived again.
       await waitFor("the archive read raw.acme to its end", async () => ((await archiveBehind()) ? undefined : true), { timeoutMs: 60_000, intervalMs: 200 });
-      expect(await archivedEvents()).toBe(total);
+      expect(await archivedCount()).toBe(total);
 
       // A file gone from the bucket is named, the others read, and the command fails at the end.
       const { rows: files } = await db.pool.query<{ object_key: string; events: number }>(
@@ -136,27 +134,9 @@ describe("replay: rows lost from the warehouse come back from the raw archive, o
     }
 
     /** Events in archived files, by the ledger. */
-    async function archivedEvents(): Promise<number> {
+    async function archivedCount(): Promise<number> {
       const { rows } = await db.pool.query<{ n: string }>(`SELECT coalesce(sum(events), 0) AS n FROM archive_files WHERE app = 'acme' AND state = 'archived'`);
       return Number(rows[0]!.n);
-    }
-
-    /** Every line of every archived file, each file holding the events the ledger says. */
-    async function readArchive(): Promise<ArchivedEvent[]> {
-      const { rows } = await db.pool.query<{ object_key: string; events: number }>(`SELECT object_key, events FROM archive_files WHERE app = 'acme' AND state = 'archived'`);
-      const events: ArchivedEvent[] = [];
-      for (const file of rows) {
-        const body = await bucket.store.get(file.object_key);
-        expect(body, file.object_key).toBeDefined();
-        const lines = gunzipSync(body!).toString("utf8").split("\n").filter((line) => line !== "");
-        expect(lines, file.object_key).toHaveLength(file.events);
-        for (const line of lines) {
-          const read = readArchiveLine(line);
-          if (!read.ok) throw new Error(`${file.object_key}: ${read.reason}`);
-          events.push(read.event);
-        }
-      }
-      return events;
     }
 
     /** Whether the archive's ledger end is behind raw.acme's end on some partition. */

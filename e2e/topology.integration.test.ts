@@ -3,12 +3,14 @@ import { topicsFor } from "@schematizer/contracts";
 import { keyPartition, KAFKA_CLIENTS } from "@schematizer/kafka";
 import { tableName } from "@schematizer/schema";
 import { test } from "@schematizer/testing";
+import { archivedEvents } from "./event-fates.ts";
 import { startPipeline } from "./pipeline-kit.ts";
 
 /**
  * Partitions added to `raw.<app>` and `sql.<app>` while the pipeline runs (as franz's autoscaler
  * does) are read by the running sqlizer and batcher, on each Kafka client: events whose entity ids
- * (the raw key) and tables (the sql key) go to the new partitions land, each as exactly one row.
+ * (the raw key) and tables (the sql key) go to the new partitions land, each as exactly one row,
+ * and the raw archive holds each once, the new partitions' included.
  */
 
 const BEFORE = 2;
@@ -24,7 +26,7 @@ function onePerPartition(candidates: string[], key: (candidate: string) => strin
 }
 
 describe.each(KAFKA_CLIENTS)("partitions added while the pipeline runs, on %s", (kafkaClient) => {
-  test("events routed to the new partitions of raw and sql land as exactly one row each", async ({ kafka, db, bucket, endpoints }) => {
+  test("events routed to the new partitions of raw and sql land as exactly one row each, and are archived once", async ({ kafka, db, bucket, endpoints }) => {
     const pipeline = await startPipeline({ kafka, db, bucket, endpoints }, { kafkaClient });
     try {
       const key = pipeline.createApp("acme");
@@ -73,6 +75,10 @@ describe.each(KAFKA_CLIENTS)("partitions added while the pipeline runs, on %s", 
       }
       await send("after");
       await landed(LAND_MS);
+      const ids = [...expected.values()].flat();
+      const archive = await archivedEvents(db.pool, bucket.store, "acme", ids.length);
+      expect(archive.map((e) => e.id).sort()).toEqual(ids.sort());
+      expect(new Set(archive.filter((e) => e.partition >= BEFORE).map((e) => e.partition))).toEqual(new Set([2, 3]));
     } catch (error) {
       // What the services said is the only account of where an event stopped.
       for (const [name, service] of [["sink", pipeline.services.sink], ["batcher", pipeline.services.batcher], ...pipeline.services.sqlizers.map((s) => ["sqlizer", s] as const)] as const) {

@@ -1,7 +1,9 @@
 import { privateKafka, test } from "@schematizer/testing";
 import { quoteIdent } from "@schematizer/postgres";
 import { waitFor } from "@schematizer/errors";
+import { createKafkaClient } from "@schematizer/kafka";
 import { describe, expect } from "vitest";
+import { archivedEvents } from "./event-fates.ts";
 import { startPipeline, type Pipeline } from "./pipeline-kit.ts";
 
 const TOTAL = Number(process.env.E2E_FAULT_EVENTS ?? 100_000);
@@ -11,7 +13,7 @@ const KINDS = ["pass_mission", "login", "purchase", "view"];
 const STREAM_MS = Number(process.env.E2E_FAULT_STREAM_MS ?? 40_000);
 
 describe("fault tolerance", () => {
-  test(`${TOTAL} events with client retries; every service killed -9 at random moments and the broker restarted: one row per 202'd id`, async ({ kafka, db, bucket, endpoints }) => {
+  test(`${TOTAL} events with client retries; every service killed -9 at random moments and the broker restarted: one row per 202'd id, each raw record archived once`, async ({ kafka, db, bucket, endpoints }) => {
     const broker = await privateKafka();
     await broker.start();
     let pipeline: Pipeline | undefined;
@@ -96,9 +98,20 @@ describe("fault tolerance", () => {
       expect([...accepted].filter((id) => !stored.has(id))).toEqual([]);
       expect(Number(final.rows)).toBe(accepted.size);
       expect(Number(final.ids)).toBe(accepted.size);
+
+      // Every record of raw.acme (a retried request's events may be there twice) is in the archive
+      // once, the batcher's archive having been killed with it.
+      const admin = await createKafkaClient("kafkajs", { brokers: broker.brokers, clientId: "faults-check" }).admin();
+      const records = (await admin.topicOffsets(`${kafka.prefix}raw.acme`)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+      await admin.close();
+      const archive = await archivedEvents(db.pool, bucket.store, "acme", records);
+      expect(archive).toHaveLength(records);
+      expect(new Set(archive.map((e) => `${e.partition}/${e.offset}`)).size).toBe(records);
+      const archived = new Set(archive.map((e) => e.id));
+      expect([...accepted].filter((id) => !archived.has(id))).toEqual([]);
       console.log(
         `faults: ${faults.join("; ")}. answers: ${JSON.stringify(Object.fromEntries(answers))}, ${retries} client retries; ` +
-          `${accepted.size} ids accepted, warehouse holds ${final.rows} rows, ${final.ids} distinct ids`,
+          `${accepted.size} ids accepted, warehouse holds ${final.rows} rows, ${final.ids} distinct ids; archive holds ${records} records`,
       );
     } finally {
       await pipeline?.stop();

@@ -41,6 +41,7 @@ export interface ArchiverDeps {
 }
 
 export interface Archiver {
+  /** Resolves once the consumer is set up; it joins its group in the background. */
   start(): Promise<void>;
   /** Finishes the fetched batch in hand (through its ledger commit), sweeps, and leaves. */
   stop(): Promise<void>;
@@ -95,14 +96,19 @@ export function createArchiver(deps: ArchiverDeps): Archiver {
         onTopicsChanged: (topics, partitions) => deps.log.info({ topics, partitions: Object.fromEntries(partitions) }, "archiving raw topics"),
         onRefreshFailed: (error) => deps.log.warn({ err: error }, "looking for new raw topics and partitions failed; trying again at the next refresh"),
       });
-      await consumer.run(async (batch, context) => {
-        await stage(batch, context);
-      });
+      // Joining the group waits out a killed predecessor's session (3 × waitMs): the batcher's
+      // stages do not wait for it. A first join that fails is tried again at the next refresh.
+      void consumer
+        .run(async (batch, context) => {
+          await stage(batch, context);
+        })
+        .catch((error: unknown) => deps.log.warn({ err: error }, "joining the archive's group failed; trying again at the next refresh"));
       sweeper = setInterval(() => void sweepLogged(), deps.sweepMs ?? 30_000);
       sweeper.unref();
     },
     async stop() {
       if (sweeper !== undefined) clearInterval(sweeper);
+      // Waits for a join in progress, then leaves the group.
       await consumer?.close();
       consumer = undefined;
       await sweepLogged();

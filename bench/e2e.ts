@@ -65,6 +65,10 @@ try {
     lost: flat.accepted - row.ids,
     duplicates: row.rows - row.ids,
     ...freshness,
+    // CPU of each process over the whole run (warm-up, fixed rates, sustained), per accepted event.
+    sink_cpu_us_per_event: Math.round((live.services[0]!.cpuMs() * 1000) / live.accepted()),
+    sqlizer_cpu_us_per_event: Math.round((live.services[1]!.cpuMs() * 1000) / live.accepted()),
+    batcher_cpu_us_per_event: Math.round((live.services[2]!.cpuMs() * 1000) / live.accepted()),
     sink_rss_mb: live.services[0]!.peakRssMb(),
     sqlizer_rss_mb: live.services[1]!.peakRssMb(),
     batcher_rss_mb: live.services[2]!.peakRssMb(),

@@ -12,7 +12,7 @@ export type { AppTopics } from "./topic-names.ts";
 export { HEADERS } from "./event-headers.ts";
 export { eventId, receivedAtMs, type EventOrigin } from "./event-identity.ts";
 
-export { archiveHour, archiveKey, archiveLine, archivePrefix, readArchiveLine, type ArchivedEvent } from "./raw-archive.ts";
+export { archiveHour, archiveKey, archiveLine, archivePrefix, readArchiveLine, writeArchiveLine, type ArchivedEvent, type ArchiveSink } from "./raw-archive.ts";
 
 export { deadLetterOf, readDeadLetter, withoutValue } from "./dead-letter.ts";
 export type { DeadLetter, DeadLetterMessage, DeadLetterReason, SourceMessage } from "./dead-letter.ts";

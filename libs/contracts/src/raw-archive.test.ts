@@ -53,6 +53,17 @@ describe("the raw archive's lines", () => {
     );
   });
 
+  it("escape an event's text exactly as JSON.stringify does", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "binary-ascii" }), (text, ascii) => {
+        for (const s of [text, ascii]) {
+          const line = archiveLine(event({ value: Buffer.from(s, "utf8"), key: Buffer.from(s, "utf8") }));
+          expect(line.endsWith(`"key":${JSON.stringify(s)},"event":${JSON.stringify(s)}}\n`)).toBe(true);
+        }
+      }),
+    );
+  });
+
   it("say why a line is not one", () => {
     expect(readArchiveLine("{")).toMatchObject({ ok: false });
     expect(readArchiveLine('{"id":"e1"}')).toEqual({ ok: false, reason: "no app, topic, partition or offset" });

@@ -6,15 +6,17 @@
  * `receivedAtMs`). A record sent again by an operator (`sz-resent`: a redrive, a replay) is
  * already in the archive and is skipped, as is a record with no value (nothing was accepted).
  */
-import { archiveHour, archiveLine, eventId, HEADERS, receivedAtMs } from "@schematizer/contracts";
+import { archiveHour, eventId, HEADERS, receivedAtMs, writeArchiveLine } from "@schematizer/contracts";
 import type { ConsumedMessage } from "@schematizer/kafka";
 import { DEFAULT_LIMITS, parseEvent } from "@schematizer/schema";
+import { ByteWriter } from "../byte-writer.ts";
 
 /** The events of one hour of a range, as archive lines. */
 export interface HourFile {
   readonly hourMs: number;
-  readonly lines: string[];
-  bytes: number;
+  /** The lines, as UTF-8. */
+  readonly ndjson: ByteWriter;
+  events: number;
   first: string;
   last: string;
   oldestReceivedMs: number;
@@ -62,7 +64,14 @@ export class ArchiveBuffer {
     const received = receivedAtMs(message.headers, message.timestamp);
     // event-sink names every event; only a record produced by other means is parsed for its own id.
     const ownId = message.headers[HEADERS.id] === undefined ? ownIdOf(message.value) : undefined;
-    const line = archiveLine({
+    const hourMs = archiveHour(received);
+    let file = this.byHour.get(hourMs);
+    if (file === undefined) {
+      file = { hourMs, ndjson: new ByteWriter(), events: 0, first: message.offset, last: message.offset, oldestReceivedMs: received, newestReceivedMs: received };
+      this.byHour.set(hourMs, file);
+    }
+    const before = file.ndjson.length;
+    writeArchiveLine(file.ndjson, {
       id: eventId(message.headers, ownId, message),
       app: this.app,
       receivedAtMs: received,
@@ -72,18 +81,11 @@ export class ArchiveBuffer {
       key: message.key,
       value: message.value,
     });
-    const hourMs = archiveHour(received);
-    let file = this.byHour.get(hourMs);
-    if (file === undefined) {
-      file = { hourMs, lines: [], bytes: 0, first: message.offset, last: message.offset, oldestReceivedMs: received, newestReceivedMs: received };
-      this.byHour.set(hourMs, file);
-    }
-    file.lines.push(line);
-    file.bytes += line.length;
+    file.events++;
     file.last = message.offset;
     if (received < file.oldestReceivedMs) file.oldestReceivedMs = received;
     if (received > file.newestReceivedMs) file.newestReceivedMs = received;
-    this.bytes += line.length;
+    this.bytes += file.ndjson.length - before;
   }
 
   /** The files of the range, by hour. */

@@ -75,14 +75,14 @@ export function createArchiveStage(deps: ArchiveStageDeps): (batch: MessageBatch
   async function encode(range: ArchiveBuffer, unseen: bigint): Promise<{ committing: ArchiveRange; bodies: Buffer[] }> {
     const last = range.last as string;
     const hours = range.files();
-    const bodies = await Promise.all(hours.map((f) => gzip(Buffer.from(f.lines.join(""), "utf8"), { level: deps.gzipLevel })));
+    const bodies = await Promise.all(hours.map((f) => gzip(f.ndjson.view(), { level: deps.gzipLevel })));
     const files = hours.map(
       (f, i): ArchiveFile => ({
         objectKey: archiveKey({ app: range.app, hourMs: f.hourMs, topic: range.topic, partition: range.partition, first: range.first.toString(), last }),
         app: range.app,
         first: f.first,
         last: f.last,
-        events: f.lines.length,
+        events: f.events,
         bytes: (bodies[i] as Buffer).length,
         hourMs: f.hourMs,
         oldestReceivedMs: f.oldestReceivedMs,

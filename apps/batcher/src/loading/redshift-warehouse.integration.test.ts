@@ -15,7 +15,7 @@ import { describe, expect, test } from "vitest";
 import { transcoderFor } from "../staging/avro-csv.ts";
 import { fileKeys } from "../staging/file-keys.ts";
 import { copyManifest } from "@schematizer/warehouse";
-import { ByteWriter } from "../staging/byte-writer.ts";
+import { ByteWriter } from "../byte-writer.ts";
 import { redshiftWarehouse } from "@schematizer/warehouse";
 import type { RefusedRow } from "@schematizer/warehouse";
 import { avroEncode } from "@schematizer/contracts";

@@ -3,7 +3,7 @@ import { avroDecode, avroEncode } from "@schematizer/contracts";
 import { emptySchema, type CellValue, type TableSchema } from "@schematizer/schema";
 import { describe, expect, it } from "vitest";
 import { transcoderFor } from "./avro-csv.ts";
-import { ByteWriter } from "./byte-writer.ts";
+import { ByteWriter } from "../byte-writer.ts";
 import { CsvRowEncoder } from "./csv.ts";
 
 const base = emptySchema("_e_user__all_types", "postgres");

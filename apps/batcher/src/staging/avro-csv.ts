@@ -13,7 +13,7 @@
 import { isUtf8 } from "node:buffer";
 import { avroDecode, avroSchema } from "@schematizer/contracts";
 import { formatDate, formatTimestamp, type TableSchema } from "@schematizer/schema";
-import type { ByteWriter } from "./byte-writer.ts";
+import type { ByteWriter } from "../byte-writer.ts";
 import { CsvRowEncoder } from "./csv.ts";
 
 /** What became of one row. */

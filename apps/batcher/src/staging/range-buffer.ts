@@ -10,7 +10,7 @@
  */
 import type { TableSchema } from "@schematizer/schema";
 import { transcoderFor } from "./avro-csv.ts";
-import { ByteWriter } from "./byte-writer.ts";
+import { ByteWriter } from "../byte-writer.ts";
 import type { RejectedRecord } from "../ledger/range-ledger.ts";
 
 /** When a file is big enough that the range is cut after the current record. */

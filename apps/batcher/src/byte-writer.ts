@@ -1,5 +1,6 @@
 /**
- * A growable byte buffer for building a CSV file without intermediate strings.
+ * A growable byte buffer for building a file (a batch's CSV, an archive's NDJSON) without
+ * intermediate strings.
  */
 export class ByteWriter {
   buf: Buffer;

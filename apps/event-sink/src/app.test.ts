@@ -9,7 +9,7 @@ import { topicMessageBytes } from "@schematizer/config";
 import { buildApp, type SinkDeps } from "./app.ts";
 import { cachedAuthenticate, type AuthOutcome } from "./auth-cache.ts";
 import { MAX_LISTED_PROBLEMS } from "./event-problems.ts";
-import { recordBytes } from "./produce-events.ts";
+import { recordBytes } from "@schematizer/kafka";
 
 const KEY = "k_acme_secret";
 const MAX_EVENTS = 5_000;

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import type { ProducedMessage, Producer, TopicMessages } from "@schematizer/kafka";
 import { describe, expect, it } from "vitest";
-import { chunkMessages, isRecordTooLarge, produceEvents, recordBytes } from "./produce-events.ts";
+import { recordBytes } from "@schematizer/kafka";
+import { chunkMessages, isRecordTooLarge, produceEvents } from "./produce-events.ts";
 import { SinkError } from "./sink-errors.ts";
 
 const message = fc.record({

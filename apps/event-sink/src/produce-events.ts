@@ -1,34 +1,5 @@
-import type { ProducedMessage, Producer } from "@schematizer/kafka";
+import { RECORD_BATCH_HEADER_BYTES, recordBytes, type ProducedMessage, type Producer } from "@schematizer/kafka";
 import { SinkError } from "./sink-errors.ts";
-
-/**
- * Most bytes a record adds to its key, value and header bytes: its length, attributes, timestamp
- * and offset deltas, the lengths of key and value, the header count, and two lengths per header
- * (varints of at most 5 or 10 bytes each).
- */
-const RECORD_FRAMING_BYTES = 40;
-const HEADER_FRAMING_BYTES = 10;
-/** A record batch's own header (61 bytes in format v2), with room to spare. */
-const BATCH_HEADER_BYTES = 128;
-
-/**
- * An upper bound of the bytes `message` takes in a Kafka record batch (format v2, uncompressed).
- *
- * @example
- * recordBytes({ key: "u1", value: '{"a":1}', headers: { "sz-id": "e1" } }); // 2 + 7 + 5 + 2 + 40 + 10 = 66
- */
-export function recordBytes(message: ProducedMessage): number {
-  let bytes = RECORD_FRAMING_BYTES + byteLength(message.key) + byteLength(message.value);
-  if (message.headers) {
-    for (const name in message.headers) bytes += HEADER_FRAMING_BYTES + Buffer.byteLength(name) + byteLength(message.headers[name]);
-  }
-  return bytes;
-}
-
-function byteLength(value: string | Buffer | null | undefined): number {
-  if (value === null || value === undefined) return 0;
-  return typeof value === "string" ? Buffer.byteLength(value) : value.length;
-}
 
 /**
  * Cuts `messages`, in order, into runs whose record batches stay within `maxBatchBytes` (the
@@ -39,7 +10,7 @@ function byteLength(value: string | Buffer | null | undefined): number {
  * chunkMessages(messages, 1_114_112); // [[m0, m1, …], [m812, …]]
  */
 export function chunkMessages(messages: ProducedMessage[], maxBatchBytes: number): ProducedMessage[][] {
-  const room = maxBatchBytes - BATCH_HEADER_BYTES;
+  const room = maxBatchBytes - RECORD_BATCH_HEADER_BYTES;
   const chunks: ProducedMessage[][] = [];
   let chunk: ProducedMessage[] = [];
   let bytes = 0;
@@ -80,7 +51,7 @@ export interface ProduceOptions {
  * await produceEvents(producer, "raw.acme", messages, { timeoutMs: 10_000, maxBatchBytes: 1_114_112 });
  */
 export async function produceEvents(producer: Producer, topic: string, messages: ProducedMessage[], options: ProduceOptions): Promise<void> {
-  const oneSend = options.boundBytes !== undefined && options.boundBytes + BATCH_HEADER_BYTES <= options.maxBatchBytes;
+  const oneSend = options.boundBytes !== undefined && options.boundBytes + RECORD_BATCH_HEADER_BYTES <= options.maxBatchBytes;
   const chunks = oneSend ? [messages] : chunkMessages(messages, options.maxBatchBytes);
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;

@@ -1,7 +1,8 @@
 import { topicMessageBytes } from "@schematizer/config";
 import type { ProducedMessage, TopicMessages } from "@schematizer/kafka";
 import { describe, expect, it } from "vitest";
-import { createRawSender, SEND_MESSAGES, sizeOf } from "./raw-sender.ts";
+import { recordBytes } from "@schematizer/kafka";
+import { createRawSender, SEND_MESSAGES } from "./raw-sender.ts";
 
 /** A producer that keeps what it was sent. */
 function recording() {
@@ -37,7 +38,7 @@ describe("createRawSender", () => {
     await sender.flush();
     const batches = sends.map((s) => s[0]!.messages);
     expect(batches.map((b) => b.length)).toEqual([3, 1, 1]);
-    for (const b of batches) expect(b.reduce((n, m) => n + sizeOf(m), 0)).toBeLessThanOrEqual(topicMessageBytes(eventMaxBytes).raw);
+    for (const b of batches) expect(b.reduce((n, m) => n + recordBytes(m), 0)).toBeLessThanOrEqual(topicMessageBytes(eventMaxBytes).raw);
   });
 
   it("sends at most SEND_MESSAGES at once by default, and waits for its throttle before each send", async () => {
@@ -64,13 +65,5 @@ describe("createRawSender", () => {
     await sender.add(message("b"));
     await expect(sender.add(message("c"))).rejects.toThrow("broker gone");
     expect(sender.sent).toBe(1);
-  });
-});
-
-describe("sizeOf", () => {
-  it("counts key, value, header names and values in bytes, plus a record's framing", () => {
-    expect(sizeOf({ key: "u1", value: '{"a":1}', headers: { "sz-id": "e1" } })).toBe(64 + 2 + 7 + 5 + 2);
-    expect(sizeOf({ key: null, value: Buffer.from("é") })).toBe(64 + 2);
-    expect(sizeOf({ value: "é", headers: { h: Buffer.alloc(3) } })).toBe(64 + 2 + 1 + 3);
   });
 });

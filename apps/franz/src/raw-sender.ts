@@ -5,13 +5,10 @@
  * a send is never refused for its size while each event fits the topic.
  */
 import { topicMessageBytes } from "@schematizer/config";
-import type { ProducedMessage, Producer } from "@schematizer/kafka";
+import { RECORD_BATCH_HEADER_BYTES, recordBytes, type ProducedMessage, type Producer } from "@schematizer/kafka";
 
 /** Most messages in one send. */
 export const SEND_MESSAGES = 500;
-/** Room for a record batch's header and each record's framing, beyond the bytes of its fields. */
-const BATCH_OVERHEAD_BYTES = 128;
-const RECORD_OVERHEAD_BYTES = 64;
 
 export interface RawSender {
   /** Queues a message; sends the queued batch first when the message would not fit in it. */
@@ -42,7 +39,7 @@ export interface RawSenderOptions {
  * sender.sent; // messages.length
  */
 export function createRawSender(producer: Pick<Producer, "send">, topic: string, options: RawSenderOptions): RawSender {
-  const maxBytes = topicMessageBytes(options.eventMaxBytes).raw - BATCH_OVERHEAD_BYTES;
+  const maxBytes = topicMessageBytes(options.eventMaxBytes).raw - RECORD_BATCH_HEADER_BYTES;
   const maxMessages = Math.max(1, options.maxMessages ?? SEND_MESSAGES);
   let pending: ProducedMessage[] = [];
   let pendingBytes = 0;
@@ -60,7 +57,7 @@ export function createRawSender(producer: Pick<Producer, "send">, topic: string,
 
   return {
     async add(message) {
-      const size = sizeOf(message);
+      const size = recordBytes(message);
       if (pending.length >= maxMessages || (pending.length > 0 && pendingBytes + size > maxBytes)) await flush();
       pending.push(message);
       pendingBytes += size;
@@ -70,17 +67,4 @@ export function createRawSender(producer: Pick<Producer, "send">, topic: string,
       return sent;
     },
   };
-}
-
-/**
- * What a message takes in a record batch, at most: its key, value and headers, and its framing.
- *
- * @example
- * sizeOf({ key: "u1", value: '{"a":1}', headers: { "sz-id": "e1" } }); // 64 + 2 + 7 + 5 + 2 = 80
- */
-export function sizeOf(message: ProducedMessage): number {
-  const bytes = (value: string | Uint8Array | null | undefined) => (value == null ? 0 : typeof value === "string" ? Buffer.byteLength(value) : value.byteLength);
-  let size = RECORD_OVERHEAD_BYTES + bytes(message.key) + bytes(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) size += Buffer.byteLength(name) + bytes(value);
-  return size;
 }

@@ -22,3 +22,4 @@ export { watchKafka, type KafkaHealth } from "./kafka-health.ts";
 export { watchingConsumer, type WatchingConsumerOptions } from "./topic-watching-consumer.ts";
 export { createKafkaClient, KAFKA_CLIENTS, type KafkaClientKind } from "./create-kafka-client.ts";
 export { keyPartition } from "./key-partition.ts";
+export { RECORD_BATCH_HEADER_BYTES, recordBytes } from "./record-bytes.ts";
